@@ -1,0 +1,34 @@
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// The MLflow tracking UI (<c>mlflow ui</c>) in its official container, reading an MLflow file
+/// store that is bind-mounted at <see cref="MlrunsContainerPath"/>.
+/// </summary>
+/// <param name="name">The resource name, which is also the compose service name.</param>
+public sealed class MlflowUiResource(string name) : ContainerResource(name)
+{
+    /// <summary>Name of the UI's HTTP endpoint.</summary>
+    public const string HttpEndpointName = "http";
+
+    /// <summary>The port <c>mlflow ui</c> listens on inside the container.</summary>
+    public const int DefaultContainerPort = 5000;
+
+    /// <summary>Where the file store is mounted inside the container (the <c>--backend-store-uri</c>).</summary>
+    public const string MlrunsContainerPath = "/mlruns";
+
+    /// <summary>MLflow's own liveness path.</summary>
+    public const string HealthPath = "/health";
+
+    private EndpointReference? _httpEndpoint;
+
+    /// <summary>The UI's HTTP endpoint.</summary>
+    public EndpointReference HttpEndpoint => _httpEndpoint ??= new(this, HttpEndpointName);
+}
+
+/// <summary>The one place that names the MLflow UI image.</summary>
+internal static class MlflowUiContainerImageTags
+{
+    public const string Registry = "ghcr.io";
+    public const string Image = "mlflow/mlflow";
+    public const string Tag = "v2.12.1";
+}

@@ -1,0 +1,106 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LatentLens.Tests.AppHost;
+
+/// <summary>The application model as the app host declares it, built without starting anything.</summary>
+public sealed class AppHostModelTests
+{
+    private static async Task<DistributedApplicationModel> BuildModelAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(cts.Token);
+        var app = await builder.BuildAsync(cts.Token);
+        return app.Services.GetRequiredService<DistributedApplicationModel>();
+    }
+
+    private static Task<IExecutionConfigurationResult> ResolvePublishConfigurationAsync(IResource resource) =>
+        ExecutionConfigurationBuilder.Create(resource)
+            .WithArgumentsConfig()
+            .WithEnvironmentVariablesConfig()
+            .BuildAsync(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, CancellationToken.None);
+
+    [Fact]
+    public async Task TheModelHasExactlyTheApiAndTheMlflowUi()
+    {
+        var model = await BuildModelAsync();
+
+        var names = model.Resources
+            .Where(r => r is ProjectResource or ContainerResource)
+            .Select(r => r.Name)
+            .Order()
+            .ToArray();
+        Assert.Equal(["api", "mlflow-ui"], names);
+    }
+
+    [Fact]
+    public async Task MlflowUiRunsTheOfficialImageOnPort5000WithTheUiCommand()
+    {
+        var model = await BuildModelAsync();
+        var mlflow = Assert.IsType<MlflowUiResource>(model.Resources.Single(r => r.Name == "mlflow-ui"));
+
+        Assert.True(mlflow.TryGetContainerImageName(out var image));
+        Assert.Equal("ghcr.io/mlflow/mlflow:v2.12.1", image);
+
+        var endpoint = Assert.Single(mlflow.Annotations.OfType<EndpointAnnotation>());
+        Assert.Equal(5000, endpoint.Port);
+        Assert.Equal(5000, endpoint.TargetPort);
+        Assert.Equal("http", endpoint.UriScheme);
+
+        var config = await ResolvePublishConfigurationAsync(mlflow);
+        var args = config.Arguments.Select(a => a.Value).ToArray();
+        Assert.Equal(["mlflow", "ui", "--host", "0.0.0.0", "--backend-store-uri", "/mlruns"], args);
+    }
+
+    [Fact]
+    public async Task MlflowUiMountsTheRepositoryMlrunsReadWriteAtSlashMlruns()
+    {
+        var model = await BuildModelAsync();
+        var mlflow = model.Resources.Single(r => r.Name == "mlflow-ui");
+
+        Assert.True(mlflow.TryGetContainerMounts(out var mounts));
+        var mount = Assert.Single(mounts);
+        Assert.Equal(ContainerMountType.BindMount, mount.Type);
+        Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), mount.Source);
+        Assert.Equal("/mlruns", mount.Target);
+        Assert.False(mount.IsReadOnly);
+    }
+
+    [Fact]
+    public async Task ApiListensOnPort8000AndIsToldWhereMlrunsIs()
+    {
+        var model = await BuildModelAsync();
+        var api = Assert.IsType<ProjectResource>(model.Resources.Single(r => r.Name == "api"));
+
+        var endpoint = Assert.Single(api.Annotations.OfType<EndpointAnnotation>());
+        Assert.Equal("http", endpoint.Name);
+        Assert.Equal(8000, endpoint.Port);
+
+        var config = await ResolvePublishConfigurationAsync(api);
+        var env = config.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value);
+        Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), env["LatentLens__MlrunsPath"]);
+    }
+
+    [Fact]
+    public async Task BothResourcesHaveHttpHealthChecks()
+    {
+        var model = await BuildModelAsync();
+
+        foreach (var name in new[] { "api", "mlflow-ui" })
+        {
+            var resource = model.Resources.Single(r => r.Name == name);
+            Assert.NotEmpty(resource.Annotations.OfType<HealthCheckAnnotation>());
+        }
+    }
+
+    [Fact]
+    public void TheRepositoryMlrunsHoldsTrashAndModels()
+    {
+        var mlruns = Path.Combine(TestPaths.RepositoryRoot, "mlruns");
+        Assert.True(Directory.Exists(Path.Combine(mlruns, ".trash")));
+        Assert.True(Directory.Exists(Path.Combine(mlruns, "models")));
+    }
+}

@@ -1,0 +1,21 @@
+namespace LatentLens.Tests;
+
+/// <summary>Where the repository and the shared data are, found from the test assembly's folder.</summary>
+internal static class TestPaths
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>The shared folder beside the repository (read-only data: MovieLens 100K, the golden MLflow store).</summary>
+    public static string Shared => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
+
+    private static string FindRepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "LatentLens.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException($"No LatentLens.sln above {AppContext.BaseDirectory}.");
+    }
+}
