@@ -5,7 +5,7 @@ namespace LatentLens.Api.Cli;
 /// <summary>The command line of LatentLens.Api: <c>dotnet run --project LatentLens.Api -- train ...</c>.</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "train" };
+    private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "train", "benchmark" };
 
     /// <summary>True when the first argument names a command, so the process is a CLI run, not the web server.</summary>
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
@@ -24,7 +24,8 @@ public static class CliApp
     internal static RootCommand BuildRootCommand()
     {
         var root = new RootCommand("LatentLens: train, evaluate and track SVD-style recommenders.");
-        root.Subcommands.Add(new Command("train", "Train and evaluate a recommender (not built yet)."));
+        root.Subcommands.Add(new TrainCommand().Build());
+        root.Subcommands.Add(BenchmarkCommand.Build());
         return root;
     }
 }

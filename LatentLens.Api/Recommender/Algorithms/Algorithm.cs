@@ -1,0 +1,50 @@
+using LatentLens.Api.Recommender.Data;
+
+namespace LatentLens.Api.Recommender.Algorithms;
+
+/// <summary>What training reports after each epoch: the epoch (1-based), the train RMSE and the time since training began.</summary>
+public readonly record struct EpochReport(int Epoch, double TrainRmse, TimeSpan Elapsed);
+
+/// <summary>A training algorithm: same seed and data, identical model.</summary>
+public interface IRecommenderAlgorithm
+{
+    /// <summary>The algorithm's name as the command line spells it (<c>baseline</c>, <c>funksvd</c>, <c>puresvd</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Every hyper-parameter, formatted with the invariant culture, for display and tracking.</summary>
+    IReadOnlyDictionary<string, string> Parameters { get; }
+
+    /// <summary>A short readable name of the configuration, e.g. <c>funksvd-f100-e20</c>.</summary>
+    string DisplayName { get; }
+
+    FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default);
+}
+
+internal static class FactorLayout
+{
+    /// <summary>Floats per factor row: the factor count rounded up to whole SIMD vectors.</summary>
+    public static int StrideFor(int factors)
+    {
+        var width = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : 8;
+        return factors == 0 ? 0 : (factors + width - 1) / width * width;
+    }
+
+    /// <summary>Fills the first <paramref name="factors"/> floats of each row with N(mean, std²) draws, padding left zero.</summary>
+    public static float[] RandomNormalRows(int rows, int factors, int stride, double mean, double stdDev, ref GaussianFill random)
+    {
+        var draws = new float[rows * factors];
+        random.Fill(draws, (float)mean, (float)stdDev);
+        if (stride == factors)
+        {
+            return draws;
+        }
+
+        var data = new float[rows * stride];
+        for (var r = 0; r < rows; r++)
+        {
+            draws.AsSpan(r * factors, factors).CopyTo(data.AsSpan(r * stride));
+        }
+
+        return data;
+    }
+}

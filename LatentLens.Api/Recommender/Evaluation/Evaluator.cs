@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Data;
+
+namespace LatentLens.Api.Recommender.Evaluation;
+
+/// <summary>The figures of one split.</summary>
+public sealed record FoldResult(
+    string Name,
+    int TrainCount,
+    int TestCount,
+    double Rmse,
+    double Mae,
+    double PrecisionAtK,
+    double RecallAtK,
+    double NdcgAtK,
+    double FitSeconds,
+    double TestSeconds,
+    IReadOnlyList<EpochReport> Epochs);
+
+/// <summary>Mean and (population) standard deviation of one metric across folds, as Surprise's <c>cross_validate</c> reports them.</summary>
+public readonly record struct MeanStd(double Mean, double Std)
+{
+    public static MeanStd Of(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        var mean = list.Average();
+        var variance = list.Sum(v => (v - mean) * (v - mean)) / list.Count;
+        return new MeanStd(mean, Math.Sqrt(variance));
+    }
+}
+
+/// <summary>The result of evaluating one configuration on a set of splits.</summary>
+public sealed record EvaluationResult(string Algorithm, string DisplayName, IReadOnlyDictionary<string, string> Parameters, int K, double Threshold, IReadOnlyList<FoldResult> Folds)
+{
+    public MeanStd Rmse => MeanStd.Of(Folds.Select(f => f.Rmse));
+
+    public MeanStd Mae => MeanStd.Of(Folds.Select(f => f.Mae));
+
+    public MeanStd PrecisionAtK => MeanStd.Of(Folds.Select(f => f.PrecisionAtK));
+
+    public MeanStd RecallAtK => MeanStd.Of(Folds.Select(f => f.RecallAtK));
+
+    public MeanStd NdcgAtK => MeanStd.Of(Folds.Select(f => f.NdcgAtK));
+
+    public MeanStd FitSeconds => MeanStd.Of(Folds.Select(f => f.FitSeconds));
+
+    public MeanStd TestSeconds => MeanStd.Of(Folds.Select(f => f.TestSeconds));
+}
+
+/// <summary>Progress of an evaluation, for the command line's display.</summary>
+public interface IEvaluationProgress
+{
+    void FoldStarted(string fold, int index, int count);
+
+    void Epoch(string fold, EpochReport report);
+
+    void FoldFinished(FoldResult result);
+}
+
+public static class Evaluator
+{
+    /// <summary>Fits the algorithm on each split's train part and measures it on the test part.</summary>
+    public static EvaluationResult Evaluate(
+        IRecommenderAlgorithm algorithm,
+        IReadOnlyList<Split> splits,
+        RatingScale scale,
+        int k = 10,
+        double threshold = 4.0,
+        IEvaluationProgress? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(algorithm);
+        ArgumentNullException.ThrowIfNull(splits);
+        var folds = new List<FoldResult>(splits.Count);
+        for (var s = 0; s < splits.Count; s++)
+        {
+            var split = splits[s];
+            progress?.FoldStarted(split.Name, s + 1, splits.Count);
+            var epochs = new List<EpochReport>();
+
+            var clock = Stopwatch.StartNew();
+            var trainset = Trainset.Build(split.Train, scale);
+            var model = algorithm.Fit(trainset, e =>
+            {
+                epochs.Add(e);
+                progress?.Epoch(split.Name, e);
+            }, cancellationToken);
+            var fitSeconds = clock.Elapsed.TotalSeconds;
+
+            clock.Restart();
+            var predictions = Predict(model, split.Test);
+            var testSeconds = clock.Elapsed.TotalSeconds;
+
+            var (precision, recall) = Accuracy.PrecisionRecallAtK(predictions, k, threshold);
+            var result = new FoldResult(split.Name, split.Train.Count, split.Test.Count,
+                Accuracy.Rmse(predictions), Accuracy.Mae(predictions), precision, recall,
+                Accuracy.NdcgAtK(predictions, k, threshold), fitSeconds, testSeconds, epochs);
+            folds.Add(result);
+            progress?.FoldFinished(result);
+        }
+
+        return new EvaluationResult(algorithm.Name, algorithm.DisplayName, algorithm.Parameters, k, threshold, folds);
+    }
+
+    public static List<TestPrediction> Predict(FactorModel model, IReadOnlyList<RawRating> test)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(test);
+        var predictions = new List<TestPrediction>(test.Count);
+        foreach (var r in test)
+        {
+            var p = model.Predict(r.User, r.Item);
+            predictions.Add(new TestPrediction(r.User, r.Item, r.Value, p.Value, p.FellBack));
+        }
+
+        return predictions;
+    }
+}
