@@ -8,6 +8,18 @@ internal static class TestPaths
     /// <summary>The shared folder beside the repository (read-only data: MovieLens 100K, the golden MLflow store).</summary>
     public static string Shared => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
 
+    public static string MovieLens100k => Path.Combine(Shared, "data", "ml-100k");
+
+    public static string BundledLatestSmall => Path.Combine(RepositoryRoot, "data", "ml-latest-small");
+
+    /// <summary>A new empty folder under the system's temp folder; the caller deletes it.</summary>
+    public static string NewTempFolder()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "latentlens-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
     private static string FindRepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
