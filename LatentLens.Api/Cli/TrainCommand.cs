@@ -171,23 +171,36 @@ internal sealed class TrainCommand
         }
     }
 
+    /// <summary>
+    /// Every combination of the given values. When several algorithms are swept, each takes only
+    /// the hyper-parameters it has; a single algorithm given one it lacks is an error (AlgorithmFactory).
+    /// </summary>
     private IEnumerable<AlgorithmSettings> Configurations(ParseResult parse)
     {
         var seed = parse.GetValue(_seed);
-        static IEnumerable<T?> OrDefault<T>(T[]? values)
-            where T : struct => values is { Length: > 0 } ? values.Select(v => (T?)v) : [null];
+        var algorithms = parse.GetValue(_algorithm)!.Distinct().ToList();
+        IEnumerable<T?> Values<T>(T[]? values, string algorithm, string parameter)
+            where T : struct =>
+            values is { Length: > 0 } && (algorithms.Count == 1 || AlgorithmFactory.Accepts(algorithm, parameter))
+                ? values.Select(v => (T?)v)
+                : [null];
 
-        foreach (var algorithm in parse.GetValue(_algorithm)!.Distinct())
+        var seen = new HashSet<AlgorithmSettings>();
+        foreach (var algorithm in algorithms)
         {
-            foreach (var factors in OrDefault(parse.GetValue(_factors)))
+            foreach (var factors in Values(parse.GetValue(_factors), algorithm, "factors"))
             {
-                foreach (var epochs in OrDefault(parse.GetValue(_epochs)))
+                foreach (var epochs in Values(parse.GetValue(_epochs), algorithm, "epochs"))
                 {
-                    foreach (var lr in OrDefault(parse.GetValue(_lr)))
+                    foreach (var lr in Values(parse.GetValue(_lr), algorithm, "lr"))
                     {
-                        foreach (var reg in OrDefault(parse.GetValue(_reg)))
+                        foreach (var reg in Values(parse.GetValue(_reg), algorithm, "reg"))
                         {
-                            yield return new AlgorithmSettings(algorithm, factors, epochs, lr, reg, seed);
+                            var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, seed);
+                            if (seen.Add(settings))
+                            {
+                                yield return settings;
+                            }
                         }
                     }
                 }

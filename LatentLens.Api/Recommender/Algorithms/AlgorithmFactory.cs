@@ -11,6 +11,15 @@ public static class AlgorithmFactory
 
     public static IReadOnlyList<string> Names { get; } = [Baseline, FunkSvd, PureSvd];
 
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg).</summary>
+    public static bool Accepts(string algorithm, string parameter) => (algorithm, parameter) switch
+    {
+        (FunkSvd, _) => true,
+        (Baseline, "epochs" or "reg") => true,
+        (PureSvd, "factors" or "epochs" or "reg") => true,
+        _ => false,
+    };
+
     /// <summary>Builds the algorithm, refusing hyper-parameters that it does not have.</summary>
     public static IRecommenderAlgorithm Create(AlgorithmSettings settings)
     {

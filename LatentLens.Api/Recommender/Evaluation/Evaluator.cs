@@ -79,8 +79,9 @@ public static class Evaluator
             progress?.FoldStarted(split.Name, s + 1, splits.Count);
             var epochs = new List<EpochReport>();
 
-            var clock = Stopwatch.StartNew();
+            // As in Surprise, fit time is the algorithm's fit alone: building the trainset is not part of it.
             var trainset = Trainset.Build(split.Train, scale);
+            var clock = Stopwatch.StartNew();
             var model = algorithm.Fit(trainset, e =>
             {
                 epochs.Add(e);

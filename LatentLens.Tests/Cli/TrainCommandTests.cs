@@ -1,0 +1,152 @@
+using System.Text.Json;
+using LatentLens.Api.Cli;
+
+namespace LatentLens.Tests.Cli;
+
+public sealed class TrainCommandTests : IDisposable
+{
+    private readonly string _dir = TestPaths.NewTempFolder();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await CliApp.RunAsync(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private string SmallCsv()
+    {
+        var path = Path.Combine(_dir, "ratings.csv");
+        var lines = new List<string> { "user,item,rating" };
+        var random = new Random(1);
+        for (var u = 0; u < 40; u++)
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                if (random.NextDouble() < 0.5)
+                {
+                    lines.Add($"u{u},i{i},{1 + ((u + i) % 5)}");
+                }
+            }
+        }
+
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+
+    [Fact]
+    public async Task HelpDocumentsEveryOption()
+    {
+        var (exit, output, _) = await RunAsync("train", "--help");
+
+        Assert.Equal(0, exit);
+        foreach (var option in new[] { "--dataset", "--data", "--train", "--test", "--folds", "--algorithm", "--factors", "--epochs", "--lr", "--reg", "--seed", "--k", "--json" })
+        {
+            Assert.Contains(option, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task JsonOutputHasEveryFoldAndTheMean()
+    {
+        var (exit, output, error) = await RunAsync("train", "--data", SmallCsv(), "--folds", "3", "--algorithm", "funksvd,baseline", "--factors", "4", "--epochs", "5", "--json");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var results = json.RootElement.GetProperty("results");
+        Assert.Equal(2, results.GetArrayLength());
+        var funk = results[0];
+        Assert.Equal("funksvd", funk.GetProperty("algorithm").GetString());
+        Assert.Equal(3, funk.GetProperty("folds").GetArrayLength());
+        Assert.Equal(5, funk.GetProperty("folds")[0].GetProperty("train_rmse").GetArrayLength());
+        Assert.InRange(funk.GetProperty("mean").GetProperty("rmse").GetDouble(), 0.1, 3);
+        Assert.True(funk.GetProperty("mean").TryGetProperty("ndcg_at_10", out _));
+        Assert.Contains("epoch", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TableOutputLooksLikeSurprisesCrossValidate()
+    {
+        var (exit, output, _) = await RunAsync("train", "--data", SmallCsv(), "--folds", "2", "--algorithm", "baseline");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("RMSE (testset)", output, StringComparison.Ordinal);
+        Assert.Contains("Fold 1", output, StringComparison.Ordinal);
+        Assert.Contains("Mean", output, StringComparison.Ordinal);
+        Assert.Contains("Fit time", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SweepRunsEveryCombination()
+    {
+        var (exit, output, _) = await RunAsync("train", "--data", SmallCsv(), "--folds", "2", "--factors", "2,3", "--reg", "0.02,0.1", "--epochs", "2", "--json");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(4, json.RootElement.GetProperty("results").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("--folds 1", "--folds must be at least 2")]
+    [InlineData("--algorithm magic", "'magic' is not one of baseline, funksvd, puresvd")]
+    [InlineData("--factors ten", "--factors: 'ten' is not a whole number of at least 1")]
+    [InlineData("--lr -1", "--lr: '-1' is not a number above 0")]
+    [InlineData("--dataset ml-1m", "ml-1m")]
+    [InlineData("--no-such-option", "--no-such-option")]
+    public async Task BadOptionsGetAMessageAndANonZeroExitCode(string arguments, string expected)
+    {
+        var (exit, _, error) = await RunAsync(["train", .. arguments.Split(' ')]);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BadDataGetsTheFileAndLineAndExitCodeOne()
+    {
+        var path = Path.Combine(_dir, "bad.csv");
+        File.WriteAllText(path, "user,item,rating\n1,2,3\n1,3,three\n");
+
+        var (exit, output, error) = await RunAsync("train", "--data", path);
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"error: {path}:3: the rating 'three' is not a number", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.Empty(output);
+    }
+
+    [Fact]
+    public async Task UnpairedTrainAndTestFilesAreRefused()
+    {
+        var csv = SmallCsv();
+
+        var (exit, _, error) = await RunAsync("train", "--train", csv, "--train", csv, "--test", csv);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--train and --test come in pairs", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HyperParametersAnAlgorithmDoesNotHaveAreRefused()
+    {
+        var (exit, _, error) = await RunAsync("train", "--data", SmallCsv(), "--algorithm", "baseline", "--lr", "0.01");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--lr does not apply to baseline", error, StringComparison.Ordinal);
+    }
+
+    [RequiresMovieLens100kFact]
+    public async Task AFolderOfCanonicalSplitsIsEvaluatedSplitBySplit()
+    {
+        var (exit, output, error) = await RunAsync("train", "--train", TestPaths.MovieLens100k, "--algorithm", "baseline", "--json");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var folds = json.RootElement.GetProperty("results")[0].GetProperty("folds");
+        Assert.Equal(["u1", "u2", "u3", "u4", "u5"], folds.EnumerateArray().Select(f => f.GetProperty("name").GetString()));
+        Assert.Equal(80_000, folds[0].GetProperty("train_ratings").GetInt32());
+    }
+}
