@@ -31,7 +31,7 @@ internal static class BenchmarkCommand
             HelpName = "DIR",
             DefaultValueFactory = _ => Path.Combine("..", "shared", "data", "ml-100k"),
         };
-        var repeat = new Option<int>("--repeat") { Description = "Fits per split; the median and the best are reported.", DefaultValueFactory = _ => 7 };
+        var repeat = ListOption.Int("--repeat", "Fits per split; the median and the best are reported.", defaultValue: 7, min: 1);
         var command = new Command("fit", "Fit FunkSvd (Surprise's defaults, seed 0) on each u1..u5 split: fit time (median and best of --repeat) and test RMSE/MAE.")
         {
             data, repeat,
@@ -43,7 +43,7 @@ internal static class BenchmarkCommand
             {
                 WriteMachine(output);
                 var splits = Splits.MovieLensFolderSplits(parse.GetValue(data)!);
-                var n = Math.Max(1, parse.GetValue(repeat));
+                var n = parse.GetValue(repeat);
                 output.WriteLine("split  ratings  fit median (s)  fit best (s)  20 epochs median (s)  RMSE    MAE");
                 var rmses = new List<double>();
                 var maes = new List<double>();
@@ -91,10 +91,10 @@ internal static class BenchmarkCommand
     private static Command BuildScale()
     {
         var sizes = ListOption.Ints("--ratings", "Numbers of synthetic ratings (default 100000,1000000,10000000).", min: 1000);
-        var users = new Option<int>("--users") { Description = "Users at the largest size; smaller sizes scale users down, keeping ratings per user.", DefaultValueFactory = _ => 70_000 };
-        var items = new Option<int>("--items") { Description = "Items.", DefaultValueFactory = _ => 10_000 };
-        var factors = new Option<int>("--factors") { Description = "FunkSvd factors.", DefaultValueFactory = _ => 100 };
-        var epochs = new Option<int>("--epochs") { Description = "FunkSvd epochs.", DefaultValueFactory = _ => 20 };
+        var users = ListOption.Int("--users", "Users at the largest size; smaller sizes scale users down, keeping ratings per user.", defaultValue: 70_000, min: 1);
+        var items = ListOption.Int("--items", "Items.", defaultValue: 10_000, min: 1);
+        var factors = ListOption.Int("--factors", "FunkSvd factors.", defaultValue: 100, min: 1);
+        var epochs = ListOption.Int("--epochs", "FunkSvd epochs.", defaultValue: 20, min: 1);
         var command = new Command("scale", "Fit FunkSvd on synthetic ratings (planted rank-10 structure plus noise) of growing size: fit time and peak memory.")
         {
             sizes, users, items, factors, epochs,

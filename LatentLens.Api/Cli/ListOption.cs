@@ -18,6 +18,27 @@ internal static class ListOption
             && double.IsFinite(value) && (allowZero ? value >= 0 : value > 0),
             allowZero ? "a number of at least 0" : "a number above 0");
 
+    /// <summary>A single whole number in [min, max]; a bad value is a parse error naming the option, never an exception.</summary>
+    public static Option<int> Int(string name, string description, int defaultValue, int min, int max = int.MaxValue) =>
+        new(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            CustomParser = result =>
+            {
+                var token = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+                if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+                {
+                    return value;
+                }
+
+                result.AddError(max == int.MaxValue
+                    ? $"{name}: '{token}' is not a whole number of at least {min}."
+                    : $"{name}: '{token}' is not a whole number from {min} to {max}.");
+                return defaultValue;
+            },
+        };
+
     private delegate bool TryParse<T>(string token, out T value);
 
     private static Option<T[]> Create<T>(string name, string description, TryParse<T> parse, string expected)

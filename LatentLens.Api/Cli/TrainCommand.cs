@@ -37,11 +37,7 @@ internal sealed class TrainCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private readonly Option<int> _folds = new("--folds")
-    {
-        Description = "Cross-validation folds when no --train/--test files are given.",
-        DefaultValueFactory = _ => 5,
-    };
+    private readonly Option<int> _folds = ListOption.Int("--folds", "Cross-validation folds when no --train/--test files are given.", defaultValue: 5, min: 2);
 
     private readonly Option<string[]> _algorithm = new("--algorithm")
     {
@@ -62,11 +58,7 @@ internal sealed class TrainCommand
         DefaultValueFactory = _ => 0,
     };
 
-    private readonly Option<int> _k = new("--k")
-    {
-        Description = "Cut-off of precision@k, recall@k and NDCG@k (relevant = rating >= 4).",
-        DefaultValueFactory = _ => 10,
-    };
+    private readonly Option<int> _k = ListOption.Int("--k", "Cut-off of precision@k, recall@k and NDCG@k (relevant = rating >= 4).", defaultValue: 10, min: 1, max: 1000);
 
     private readonly Option<bool> _json = new("--json")
     {
@@ -93,20 +85,6 @@ internal sealed class TrainCommand
             _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
-        _folds.Validators.Add(r =>
-        {
-            if (r.GetValue(_folds) < 2)
-            {
-                r.AddError("--folds must be at least 2.");
-            }
-        });
-        _k.Validators.Add(r =>
-        {
-            if (r.GetValue(_k) is < 1 or > 1000)
-            {
-                r.AddError("--k must be between 1 and 1000.");
-            }
-        });
         _algorithm.Validators.Add(r =>
         {
             foreach (var name in r.GetValue(_algorithm) ?? [])

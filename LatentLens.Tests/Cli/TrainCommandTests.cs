@@ -90,7 +90,10 @@ public sealed class TrainCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--folds 1", "--folds must be at least 2")]
+    [InlineData("--folds 1", "--folds: '1' is not a whole number of at least 2")]
+    [InlineData("--folds x", "--folds: 'x' is not a whole number of at least 2")]
+    [InlineData("--k 0", "--k: '0' is not a whole number from 1 to 1000")]
+    [InlineData("--seed abc", "abc")]
     [InlineData("--algorithm magic", "'magic' is not one of baseline, funksvd, puresvd")]
     [InlineData("--factors ten", "--factors: 'ten' is not a whole number of at least 1")]
     [InlineData("--lr -1", "--lr: '-1' is not a number above 0")]
@@ -102,6 +105,7 @@ public sealed class TrainCommandTests : IDisposable
 
         Assert.NotEqual(0, exit);
         Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
     [Fact]
