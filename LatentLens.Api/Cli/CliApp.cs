@@ -5,7 +5,7 @@ namespace LatentLens.Api.Cli;
 /// <summary>The command line of LatentLens.Api: <c>dotnet run --project LatentLens.Api -- train ...</c>.</summary>
 public static class CliApp
 {
-    private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "train", "benchmark" };
+    private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "train", "benchmark", "register", "promote" };
 
     /// <summary>True when the first argument names a command, so the process is a CLI run, not the web server.</summary>
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
@@ -26,6 +26,8 @@ public static class CliApp
         var root = new RootCommand("LatentLens: train, evaluate and track SVD-style recommenders.");
         root.Subcommands.Add(new TrainCommand().Build());
         root.Subcommands.Add(BenchmarkCommand.Build());
+        root.Subcommands.Add(RegistryCommands.Register());
+        root.Subcommands.Add(RegistryCommands.Promote());
         return root;
     }
 }

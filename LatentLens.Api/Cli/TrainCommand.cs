@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Tracking;
 
 namespace LatentLens.Api.Cli;
 
@@ -78,11 +79,24 @@ internal sealed class TrainCommand
         DefaultValueFactory = _ => MovieLens100kDownloader.OfficialUrl,
     };
 
+    private readonly Option<string> _mlruns = TrackingOptions.Mlruns();
+    private readonly Option<string> _experiment = TrackingOptions.Experiment();
+
+    private readonly Option<bool> _noTrack = new("--no-track")
+    {
+        Description = "Do not record the runs in the MLflow store.",
+    };
+
+    private readonly Option<bool> _register = new("--register")
+    {
+        Description = "Register each recorded model as a version of LatentLens-SVD and move the alias champion to the best finished run by RMSE.",
+    };
+
     public Command Build()
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _experiment, _noTrack, _register,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _algorithm.Validators.Add(r =>
@@ -116,28 +130,86 @@ internal sealed class TrainCommand
                 $"Data: {data.Name} ({data.Ratings.Count:N0} ratings, scale {data.Scale}), {splitDescription}; {configurations.Count} configuration(s)."));
 
             var k = parse.GetValue(_k);
-            var results = new List<EvaluationResult>();
-            foreach (var settings in configurations)
+            var track = !parse.GetValue(_noTrack);
+            if (!track && parse.GetValue(_register))
             {
-                var algorithm = AlgorithmFactory.Create(settings);
-                stderr.WriteLine($"Evaluating {algorithm.DisplayName} ...");
-                var result = Evaluator.Evaluate(algorithm, splits, data.Scale, k, 4.0, new ConsoleProgress(stderr), cancellationToken);
-                results.Add(result);
-                if (!parse.GetValue(_json))
+                throw new ArgumentException("--register needs the runs recorded: drop --no-track.");
+            }
+
+            var store = new MlflowStore(parse.GetValue(_mlruns)!);
+            TrainingRecorder? recorder = null;
+            RunWriter? parent = null;
+            if (track)
+            {
+                var experimentName = parse.GetValue(_experiment)!;
+                recorder = new TrainingRecorder(store, store.GetOrCreateExperiment(experimentName));
+                stderr.WriteLine($"Recording runs in {store.Root}, experiment '{experimentName}'.");
+                if (configurations.Count > 1)
                 {
-                    stdout.WriteLine();
-                    stdout.Write(ResultsTable.Render(result, data.Name));
+                    parent = recorder.StartParent($"sweep-{string.Join('-', configurations.Select(c => c.Algorithm).Distinct())}-{configurations.Count}", SweepParams(parse));
                 }
+            }
+
+            var results = new List<EvaluationResult>();
+            var recorded = new List<RecordedRun>();
+            try
+            {
+                foreach (var settings in configurations)
+                {
+                    var algorithm = AlgorithmFactory.Create(settings);
+                    stderr.WriteLine($"Evaluating {algorithm.DisplayName} ...");
+                    var result = Evaluator.Evaluate(algorithm, splits, data.Scale, k, 4.0, new ConsoleProgress(stderr), cancellationToken);
+                    results.Add(result);
+                    if (!parse.GetValue(_json))
+                    {
+                        stdout.WriteLine();
+                        stdout.Write(ResultsTable.Render(result, data.Name));
+                    }
+
+                    if (recorder is not null)
+                    {
+                        stderr.WriteLine($"  fitting {algorithm.DisplayName} on all {data.Ratings.Count:N0} ratings and recording the run ...");
+                        var run = recorder.Record(algorithm, data, splitDescription, result, parent?.RunId, cancellationToken: cancellationToken);
+                        recorded.Add(run);
+                        stderr.WriteLine($"  recorded run {run.RunId} ({run.Name})");
+                    }
+                }
+
+                if (parent is not null)
+                {
+                    recorder!.FinishParent(parent, recorded);
+                    stderr.WriteLine($"Sweep recorded as parent run {parent.RunId}.");
+                }
+            }
+            catch (Exception ex) when (parent is not null && parent.EndedWith is null)
+            {
+                parent.End(ex is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, ex.Message);
+                throw;
+            }
+
+            if (parse.GetValue(_register))
+            {
+                var registry = new ModelRegistry(store);
+                foreach (var run in recorded)
+                {
+                    var version = registry.RegisterVersion(ModelRegistry.DefaultModelName, recorder!.ExperimentId, run.RunId, description: run.Name);
+                    stderr.WriteLine($"Registered {run.Name} as {ModelRegistry.DefaultModelName} version {version}.");
+                }
+
+                var promotion = Promotion.PromoteBest(store, parse.GetValue(_experiment)!, "rmse");
+                stderr.WriteLine(promotion.Moved
+                    ? $"champion -> version {promotion.Version} ({promotion.RunName}, RMSE {promotion.Score:F4}; was {promotion.PreviousVersion?.ToString(CultureInfo.InvariantCulture) ?? "unset"})."
+                    : $"champion stays at version {promotion.Version} ({promotion.RunName}, RMSE {promotion.Score:F4}).");
             }
 
             if (parse.GetValue(_json))
             {
-                stdout.WriteLine(ToJson(data.Name, splitDescription, results).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                stdout.WriteLine(EvaluationJson.Summary(data.Name, splitDescription, results).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             }
 
             return 0;
         }
-        catch (Exception ex) when (ex is DataFormatException or ArgumentException)
+        catch (Exception ex) when (ex is DataFormatException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
             stderr.WriteLine($"error: {ex.Message}");
             return 1;
@@ -147,6 +219,20 @@ internal sealed class TrainCommand
             stderr.WriteLine("Cancelled.");
             return 130;
         }
+    }
+
+    private Dictionary<string, string> SweepParams(ParseResult parse)
+    {
+        static string List<T>(T[]? values) => values is { Length: > 0 } ? string.Join(",", values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))) : "default";
+        return new Dictionary<string, string>
+        {
+            ["sweep.algorithm"] = string.Join(",", parse.GetValue(_algorithm)!.Distinct()),
+            ["sweep.factors"] = List(parse.GetValue(_factors)),
+            ["sweep.epochs"] = List(parse.GetValue(_epochs)),
+            ["sweep.lr"] = List(parse.GetValue(_lr)),
+            ["sweep.reg"] = List(parse.GetValue(_reg)),
+            ["seed"] = parse.GetValue(_seed).ToString(CultureInfo.InvariantCulture),
+        };
     }
 
     /// <summary>
@@ -262,66 +348,9 @@ internal sealed class TrainCommand
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(pairs[0].Train))!;
         var titles = RatingReaders.ReadMovieLens100kTitles(Path.Combine(folder, "u.item"));
-        var data = new RatingData(new DirectoryInfo(folder).Name, folder, splits[0].Train, scale, titles);
+        // The final model of a run is fitted on all of the first split's ratings (u1.base + u1.test = u.data).
+        var data = new RatingData(new DirectoryInfo(folder).Name, folder, [.. splits[0].Train, .. splits[0].Test], scale, titles);
         return (data, splits, $"given splits {string.Join(", ", pairs.Select(p => p.Name))}");
-    }
-
-    internal static JsonObject ToJson(string dataset, string split, IReadOnlyList<EvaluationResult> results)
-    {
-        var array = new JsonArray();
-        foreach (var r in results)
-        {
-            var k = r.K.ToString(CultureInfo.InvariantCulture);
-            JsonObject Metrics(Func<MeanStd, double> pick) => new()
-            {
-                ["rmse"] = pick(r.Rmse),
-                ["mae"] = pick(r.Mae),
-                [$"precision_at_{k}"] = pick(r.PrecisionAtK),
-                [$"recall_at_{k}"] = pick(r.RecallAtK),
-                [$"ndcg_at_{k}"] = pick(r.NdcgAtK),
-                ["fit_time_s"] = pick(r.FitSeconds),
-                ["test_time_s"] = pick(r.TestSeconds),
-            };
-
-            var folds = new JsonArray();
-            foreach (var f in r.Folds)
-            {
-                folds.Add(new JsonObject
-                {
-                    ["name"] = f.Name,
-                    ["train_ratings"] = f.TrainCount,
-                    ["test_ratings"] = f.TestCount,
-                    ["rmse"] = f.Rmse,
-                    ["mae"] = f.Mae,
-                    [$"precision_at_{k}"] = f.PrecisionAtK,
-                    [$"recall_at_{k}"] = f.RecallAtK,
-                    [$"ndcg_at_{k}"] = f.NdcgAtK,
-                    ["fit_time_s"] = f.FitSeconds,
-                    ["test_time_s"] = f.TestSeconds,
-                    ["train_rmse"] = new JsonArray([.. f.Epochs.Select(e => (JsonNode?)JsonValue.Create(e.TrainRmse))]),
-                });
-            }
-
-            var parameters = new JsonObject();
-            foreach (var (key, value) in r.Parameters)
-            {
-                parameters[key] = value;
-            }
-
-            array.Add(new JsonObject
-            {
-                ["algorithm"] = r.Algorithm,
-                ["name"] = r.DisplayName,
-                ["parameters"] = parameters,
-                ["k"] = r.K,
-                ["relevance_threshold"] = r.Threshold,
-                ["folds"] = folds,
-                ["mean"] = Metrics(m => m.Mean),
-                ["std"] = Metrics(m => m.Std),
-            });
-        }
-
-        return new JsonObject { ["dataset"] = dataset, ["split"] = split, ["results"] = array };
     }
 
     /// <summary>Folds and epochs on stderr: one line per epoch when logged, one updating line on a terminal.</summary>

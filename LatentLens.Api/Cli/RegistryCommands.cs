@@ -1,0 +1,76 @@
+using System.CommandLine;
+using System.Globalization;
+using LatentLens.Api.Tracking;
+
+namespace LatentLens.Api.Cli;
+
+/// <summary><c>register</c> and <c>promote</c>: the model registry from the command line.</summary>
+internal static class RegistryCommands
+{
+    public static Command Register()
+    {
+        var runId = new Option<string>("--run-id") { Description = "The run whose model/ artifact becomes a new version.", Required = true };
+        var alias = new Option<string?>("--alias") { Description = "Point this alias (e.g. champion) at the new version." };
+        var mlruns = TrackingOptions.Mlruns();
+        var model = TrackingOptions.Model();
+        var command = new Command("register", "Register a run's model as a new version of the registered model (LatentLens-SVD).") { runId, alias, mlruns, model };
+        command.SetAction(parse => Guard(parse, () =>
+        {
+            var store = new MlflowStore(parse.GetValue(mlruns)!);
+            var reader = new MlflowStoreReader(store.Root);
+            var id = parse.GetValue(runId)!;
+            var run = reader.ReadExperiments().SelectMany(e => reader.ReadRuns(e.Id)).FirstOrDefault(r => r.RunId == id)
+                ?? throw new InvalidOperationException($"No run {id} in {store.Root}.");
+            if (run.Status != RunStatus.Finished)
+            {
+                throw new InvalidOperationException($"Run {id} is {run.Status}, not finished: only finished runs are registered.");
+            }
+
+            var registry = new ModelRegistry(store);
+            var name = parse.GetValue(model)!;
+            var version = registry.RegisterVersion(name, run.ExperimentId, run.RunId, description: run.RunName);
+            parse.InvocationConfiguration.Output.WriteLine($"Registered {run.RunName} ({run.RunId}) as {name} version {version}.");
+            if (parse.GetValue(alias) is { } a)
+            {
+                registry.SetAlias(name, a, version);
+                parse.InvocationConfiguration.Output.WriteLine($"{a} -> version {version}.");
+            }
+        }));
+        return command;
+    }
+
+    public static Command Promote()
+    {
+        var bestBy = new Option<string>("--best-by") { Description = "The metric that decides (rmse, mae: lower is better; precision_at_10, recall_at_10, ndcg_at_10: higher).", DefaultValueFactory = _ => "rmse" };
+        var alias = new Option<string>("--alias") { Description = "The alias to move.", DefaultValueFactory = _ => ModelRegistry.ChampionAlias };
+        var mlruns = TrackingOptions.Mlruns();
+        var experiment = TrackingOptions.Experiment();
+        var model = TrackingOptions.Model();
+        var command = new Command("promote", "Move the alias (champion) to the version of the best finished run, registering it if needed.") { bestBy, alias, mlruns, experiment, model };
+        command.SetAction(parse => Guard(parse, () =>
+        {
+            var result = Promotion.PromoteBest(new MlflowStore(parse.GetValue(mlruns)!), parse.GetValue(experiment)!, parse.GetValue(bestBy)!, parse.GetValue(model)!, parse.GetValue(alias)!);
+            var name = parse.GetValue(alias);
+            var metric = parse.GetValue(bestBy);
+            var was = result.PreviousVersion is { } p ? FormattableString.Invariant($"version {p}") : "unset";
+            parse.InvocationConfiguration.Output.WriteLine(result.Moved
+                ? FormattableString.Invariant($"{name} -> version {result.Version}: {result.RunName} ({result.RunId}), {metric} {result.Score:F4} (was {was}).")
+                : FormattableString.Invariant($"{name} stays at version {result.Version}: {result.RunName} ({result.RunId}), {metric} {result.Score:F4}."));
+        }));
+        return command;
+    }
+
+    private static int Guard(ParseResult parse, Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
+        {
+            parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+    }
+}

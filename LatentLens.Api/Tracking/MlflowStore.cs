@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+
+namespace LatentLens.Api.Tracking;
+
+/// <summary>
+/// Writes an MLflow 2.12.1 file store (<c>mlruns/</c>) exactly as MLflow reads it: experiments,
+/// runs with params, metrics and tags, dataset inputs, artifacts, and the model registry. Every file
+/// is validated before it is written and written atomically (<see cref="AtomicFile"/>).
+/// </summary>
+public sealed class MlflowStore
+{
+    public MlflowStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The store's folder.</summary>
+    public string Root { get; }
+
+    /// <summary>Creates the folders MLflow's UI needs to start on a read-only mount.</summary>
+    public void EnsureLayout()
+    {
+        Directory.CreateDirectory(Path.Combine(Root, ".trash"));
+        Directory.CreateDirectory(Path.Combine(Root, "models"));
+        AtomicFile.CleanStaleTemporaries(Root, TimeSpan.FromHours(1));
+    }
+
+    /// <summary>
+    /// The relative location of a path under the store, as <c>mlruns/...</c>: it resolves on the host
+    /// (from the repository root) and in both containers (working directories <c>/</c> and <c>/app</c>).
+    /// </summary>
+    public string RelativeUri(params string[] parts) => string.Join('/', ["mlruns", .. parts]);
+
+    /// <summary>The id of the active experiment named <paramref name="name"/>, creating it when missing.</summary>
+    public string GetOrCreateExperiment(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        EnsureLayout();
+        using var @lock = StoreLock.Acquire(Root, TimeSpan.FromSeconds(30));
+        var existing = new MlflowStoreReader(Root).ReadExperiments(includeDeleted: true).FirstOrDefault(e => e.Name == name);
+        if (existing is not null)
+        {
+            if (existing.LifecycleStage != "active")
+            {
+                throw new InvalidOperationException($"The experiment '{name}' ({existing.Id}) is deleted; restore it in MLflow or choose another name.");
+            }
+
+            return existing.Id;
+        }
+
+        var id = MlflowNames.NewExperimentId();
+        var now = MlflowNames.Now();
+        WriteYaml(Path.Combine(Root, id, "meta.yaml"), new Dictionary<string, object?>
+        {
+            ["artifact_location"] = RelativeUri(id),
+            ["creation_time"] = now,
+            ["experiment_id"] = id,
+            ["last_update_time"] = now,
+            ["lifecycle_stage"] = "active",
+            ["name"] = name,
+        });
+        return id;
+    }
+
+    /// <summary>Starts a run: its <c>meta.yaml</c> says RUNNING until <see cref="RunWriter.End"/>.</summary>
+    public RunWriter StartRun(string experimentId, string runName, string userId)
+    {
+        if (!MlflowNames.IsExperimentId(experimentId) || !File.Exists(Path.Combine(Root, experimentId, "meta.yaml")))
+        {
+            throw new ArgumentException($"No experiment '{experimentId}' in {Root}.", nameof(experimentId));
+        }
+
+        var run = new RunWriter(this, experimentId, MlflowNames.NewRunId(), runName, userId, MlflowNames.Now());
+        run.WriteMeta(RunStatus.Running, endTime: null);
+        run.SetTag("mlflow.runName", runName);
+        run.SetTag("mlflow.user", userId);
+        return run;
+    }
+
+    /// <summary>Records a dataset in the experiment (once per digest) and returns its id.</summary>
+    public string LogDataset(string experimentId, string name, string digest, string sourceUri, long rows)
+    {
+        var id = Md5Hex($"{name}\n{digest}");
+        var path = Path.Combine(Root, experimentId, "datasets", id, "meta.yaml");
+        if (!File.Exists(path))
+        {
+            WriteYaml(path, new Dictionary<string, object?>
+            {
+                ["digest"] = digest,
+                ["name"] = name,
+                ["profile"] = string.Create(CultureInfo.InvariantCulture, $"{{\"num_rows\": {rows}}}"),
+                ["schema"] = null,
+                ["source"] = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["uri"] = sourceUri }),
+                ["source_type"] = "local",
+            });
+        }
+
+        return id;
+    }
+
+    internal void WriteYaml(string path, IReadOnlyDictionary<string, object?> mapping) =>
+        AtomicFile.WriteText(Root, path, MlflowYaml.Write(mapping));
+
+    internal static string Md5Hex(string text) =>
+#pragma warning disable CA5351 // MLflow's own ids are md5 digests; this is an identifier, not security.
+        Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.UTF8.GetBytes(text)));
+#pragma warning restore CA5351
+}
