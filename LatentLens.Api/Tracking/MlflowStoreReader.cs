@@ -199,8 +199,12 @@ public sealed class MlflowStoreReader(string root)
                     }
                 }
 
-                var known = datasets.TryGetValue(sourceId, out var ds);
-                inputs.Add(new RunInput(sourceId, known ? ds.Name : null, known ? ds.Digest : null, inputTags));
+                if (!datasets.TryGetValue(sourceId, out var ds))
+                {
+                    return Break<RunInfo>(Path.Combine(inputFolder, "meta.yaml"), $"the input names dataset {sourceId}, which the experiment does not have");
+                }
+
+                inputs.Add(new RunInput(sourceId, ds.Name, ds.Digest, inputTags));
             }
         }
 
@@ -231,6 +235,12 @@ public sealed class MlflowStoreReader(string root)
 
         foreach (var dataset in Directory.EnumerateDirectories(folder))
         {
+            // MLflow reads a dataset only when a run's input names it (checked there).
+            if (!File.Exists(Path.Combine(dataset, "meta.yaml")))
+            {
+                continue;
+            }
+
             var meta = LoadYaml(Path.Combine(dataset, "meta.yaml"));
             if (meta is not null)
             {

@@ -29,6 +29,8 @@ public sealed class ModelRegistry(MlflowStore store)
         var existing = new MlflowStoreReader(store.Root).FindRegisteredModel(modelName);
         var version = (existing?.Versions.Select(v => v.Version).DefaultIfEmpty(0).Max() ?? 0) + 1;
         var source = store.RelativeUri(experimentId, runId, "artifacts", artifactPath);
+        // The model's meta.yaml first: its folder must never exist without it.
+        WriteModelMeta(folder, modelName, existing?.CreationTimestamp ?? now, now, existing?.Description ?? "SVD-family recommenders trained by LatentLens", existing?.Aliases);
         store.WriteYaml(Path.Combine(folder, $"version-{version}", "meta.yaml"), new Dictionary<string, object?>
         {
             ["aliases"] = Array.Empty<string>(),
@@ -46,7 +48,6 @@ public sealed class ModelRegistry(MlflowStore store)
             ["user_id"] = null,
             ["version"] = version,
         });
-        WriteModelMeta(folder, modelName, existing?.CreationTimestamp ?? now, now, existing?.Description ?? "SVD-family recommenders trained by LatentLens", existing?.Aliases);
         return version;
     }
 
