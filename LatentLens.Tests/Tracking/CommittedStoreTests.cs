@@ -1,0 +1,49 @@
+using LatentLens.Api.Tracking;
+
+namespace LatentLens.Tests.Tracking;
+
+/// <summary>The repository's mlruns/ reads back completely: what the MLflow UI and the API see on a fresh clone.</summary>
+public sealed class CommittedStoreTests
+{
+    private static readonly string Mlruns = Path.Combine(TestPaths.RepositoryRoot, "mlruns");
+
+    [Fact]
+    public void EveryFinishedRunWithAModelLoadsAndTheChampionExists()
+    {
+        var reader = new MlflowStoreReader(Mlruns);
+        var experiment = reader.FindExperiment(TrainingRecorder.DefaultExperiment);
+
+        Assert.NotNull(experiment);
+        var runs = reader.ReadRuns(experiment.Id);
+        Assert.Empty(reader.Problems);
+        var trained = runs.Where(r => r.ParentRunId is not null).ToList();
+        Assert.Contains(trained, r => r.Params["algorithm"] == "baseline");
+        Assert.Contains(trained, r => r.Params["algorithm"] == "puresvd");
+        Assert.True(trained.Count(r => r.Params["algorithm"] == "funksvd") >= 2);
+        Assert.All(trained, r => Assert.Equal(RunStatus.Finished, r.Status));
+        foreach (var run in trained)
+        {
+            var saved = ModelArtifact.Load(Path.Combine(run.ArtifactsFolder, "model"));
+            Assert.Equal(610, saved.Model.Users.Count);
+            Assert.True(run.MetricHistories["train_rmse"].Count >= 1);
+        }
+
+        var model = reader.FindRegisteredModel(ModelRegistry.DefaultModelName);
+        Assert.NotNull(model);
+        var champion = model.VersionByAlias(ModelRegistry.ChampionAlias);
+        Assert.NotNull(champion);
+        Assert.Contains(trained, r => r.RunId == champion.RunId);
+        Assert.Empty(reader.Problems);
+    }
+
+    [Fact]
+    public void TheStoreHoldsNoTemporaryFilesAndNoAbsolutePaths()
+    {
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Mlruns, AtomicFile.TempPrefix + "*"));
+        foreach (var meta in Directory.EnumerateFiles(Mlruns, "meta.yaml", SearchOption.AllDirectories))
+        {
+            Assert.DoesNotContain(TestPaths.RepositoryRoot, File.ReadAllText(meta), StringComparison.Ordinal);
+            Assert.DoesNotContain("file://", File.ReadAllText(meta), StringComparison.Ordinal);
+        }
+    }
+}
