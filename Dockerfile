@@ -1,0 +1,22 @@
+# LatentLens.Api only: the app host's orchestration packages are not restored or shipped.
+# Built by `docker compose up --build` (docker-compose.yml: `build: .`).
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY LatentLens.ServiceDefaults/LatentLens.ServiceDefaults.csproj LatentLens.ServiceDefaults/
+COPY LatentLens.Api/LatentLens.Api.csproj LatentLens.Api/
+RUN dotnet restore LatentLens.Api/LatentLens.Api.csproj
+COPY LatentLens.ServiceDefaults/ LatentLens.ServiceDefaults/
+COPY LatentLens.Api/ LatentLens.Api/
+RUN dotnet publish LatentLens.Api/LatentLens.Api.csproj --no-restore -c Release -o /app/publish -p:UseAppHost=false
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final
+WORKDIR /app
+COPY --from=build /app/publish .
+ENV ASPNETCORE_HTTP_PORTS=8000
+ENV LatentLens__MlrunsPath=/app/mlruns
+EXPOSE 8000
+# The non-root user the .NET images define (APP_UID=1654).
+USER $APP_UID
+ENTRYPOINT ["dotnet", "LatentLens.Api.dll"]

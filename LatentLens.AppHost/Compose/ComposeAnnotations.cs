@@ -1,0 +1,44 @@
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>The compose <c>build:</c> context of a project resource (the folder holding its Dockerfile).</summary>
+public sealed class ComposeBuildAnnotation(string contextPath) : IResourceAnnotation
+{
+    public string ContextPath { get; } = contextPath;
+}
+
+/// <summary>The compose <c>hostname:</c> of a service.</summary>
+public sealed class ComposeHostnameAnnotation(string hostname) : IResourceAnnotation
+{
+    public string Hostname { get; } = hostname;
+}
+
+/// <summary>What the compose publish step reads beyond Aspire's own annotations.</summary>
+public static class ComposeResourceBuilderExtensions
+{
+    /// <summary>Publishes the project as <c>build: &lt;context&gt;</c> (its Dockerfile at the context's root).</summary>
+    public static IResourceBuilder<ProjectResource> WithComposeBuild(this IResourceBuilder<ProjectResource> builder, string contextPath)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(contextPath);
+        return builder.WithAnnotation(new ComposeBuildAnnotation(Path.GetFullPath(contextPath)), ResourceAnnotationMutationBehavior.Replace);
+    }
+
+    /// <summary>Sets the service's <c>hostname:</c>.</summary>
+    public static IResourceBuilder<T> WithComposeHostname<T>(this IResourceBuilder<T> builder, string hostname)
+        where T : IResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(hostname);
+        return builder.WithAnnotation(new ComposeHostnameAnnotation(hostname), ResourceAnnotationMutationBehavior.Replace);
+    }
+
+    /// <summary>
+    /// Mounts a host folder into the project's container when published (<c>volumes: - src:target</c>).
+    /// In run mode the project runs as a process and reads the folder directly.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithPublishedBindMount(this IResourceBuilder<ProjectResource> builder, string source, string target)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.WithAnnotation(new ContainerMountAnnotation(Path.GetFullPath(source), target, ContainerMountType.BindMount, isReadOnly: false));
+    }
+}
