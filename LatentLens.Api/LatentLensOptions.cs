@@ -15,6 +15,16 @@ public sealed class LatentLensOptions
     [Required(AllowEmptyStrings = false)]
     public string MlrunsPath { get; set; } = "mlruns";
 
+    /// <summary>How often the store is checked for a new champion.</summary>
+    [Range(0.1, 3600)]
+    public double ReloadIntervalSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// Maps <c>POST /admin/reload</c> and <c>POST /admin/train</c> (the dashboard's commands). Off
+    /// unless configuration turns it on: the app host does in development; the compose deployment never does.
+    /// </summary>
+    public bool EnableAdminEndpoints { get; set; }
+
     /// <summary>The absolute form of <see cref="MlrunsPath"/>.</summary>
     public string MlrunsFullPath => Path.GetFullPath(MlrunsPath);
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+
 // The system diagram: the API and the MLflow UI, both looking at one MLflow file store.
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -7,16 +9,14 @@ var mlruns = Path.Combine(repository, "mlruns");
 
 var api = builder.AddProject<Projects.LatentLens_Api>("api", launchProfileName: null)
     .WithHttpEndpoint(port: 8000, name: "http", isProxied: false)
-    .WithHttpHealthCheck("/health")
+    .WithHttpHealthCheck("/ready")
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
-    .WithUrls(context =>
-    {
-        var http = context.Urls.FirstOrDefault(u => u.Endpoint?.EndpointName == "http");
-        if (http is not null)
-        {
-            context.Urls.Add(new ResourceUrlAnnotation { Url = http.Url.TrimEnd('/') + "/health", DisplayText = "API health", Endpoint = http.Endpoint });
-        }
-    })
+    .WithEndpointPageUrl("http", "/health", "API health")
+    .WithEndpointPageUrl("http", "/scalar", "API reference")
+    .WithHttpCommand("/admin/reload", "Reload model", commandName: "reload-model",
+        commandOptions: new() { Method = HttpMethod.Post, Description = "Load the champion from mlruns/ now", IconName = "ArrowSync" })
+    .WithHttpCommand("/admin/train", "Train new model", commandName: "train-model",
+        commandOptions: new() { Method = HttpMethod.Post, Description = "Train FunkSvd on the bundled data, record the run, promote it when better", IconName = "Play" })
     // Published as the original compose service: built from the root Dockerfile, the store mounted at /app/mlruns.
     .WithComposeBuild(repository)
     .WithPublishedBindMount(mlruns, "/app/mlruns")
@@ -24,12 +24,15 @@ var api = builder.AddProject<Projects.LatentLens_Api>("api", launchProfileName: 
 
 if (builder.ExecutionContext.IsRunMode)
 {
+    // The admin endpoints behind the dashboard's commands exist only here, never in the published deployment.
     api.WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
-        .WithEnvironment("LatentLens__MlrunsPath", mlruns);
+        .WithEnvironment("LatentLens__MlrunsPath", mlruns)
+        .WithEnvironment("LatentLens__EnableAdminEndpoints", builder.Environment.IsDevelopment() ? "true" : "false");
 }
 
 builder.AddMlflowUi("mlflow-ui")
-    .WithMlrunsBindMount(mlruns);
+    .WithMlrunsBindMount(mlruns)
+    .WithExperimentPageUrl(mlruns, "LatentLens-SVD-Evaluation");
 
 builder.AddComposePublishing();
 

@@ -46,4 +46,45 @@ public static class MlflowUiResourceBuilderExtensions
 
         return builder.WithBindMount(source, MlflowUiResource.MlrunsContainerPath, isReadOnly);
     }
+
+    /// <summary>
+    /// Adds a dashboard link to the UI's page of the experiment named <paramref name="experimentName"/>,
+    /// whose id is read from the store's <c>meta.yaml</c> files when the app host starts (no link while
+    /// the experiment does not exist yet).
+    /// </summary>
+    public static IResourceBuilder<MlflowUiResource> WithExperimentPageUrl(this IResourceBuilder<MlflowUiResource> builder, string mlrunsPath, string experimentName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.WithUrls(context =>
+        {
+            var id = FindExperimentId(mlrunsPath, experimentName);
+            var http = context.Urls.FirstOrDefault(u => u.Endpoint?.EndpointName == MlflowUiResource.HttpEndpointName);
+            if (id is not null && http is not null)
+            {
+                context.Urls.Add(new ResourceUrlAnnotation { Url = $"{http.Url.TrimEnd('/')}/#/experiments/{id}", DisplayText = experimentName, Endpoint = http.Endpoint });
+            }
+        });
+    }
+
+    /// <summary>The id of the active experiment with that name: its folder holds a meta.yaml with <c>name: '...'</c>.</summary>
+    internal static string? FindExperimentId(string mlrunsPath, string experimentName)
+    {
+        if (!Directory.Exists(mlrunsPath))
+        {
+            return null;
+        }
+
+        var quoted = "name: '" + experimentName.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var plain = "name: " + experimentName;
+        foreach (var meta in Directory.EnumerateDirectories(mlrunsPath).Select(d => Path.Combine(d, "meta.yaml")).Where(File.Exists))
+        {
+            var lines = File.ReadAllLines(meta);
+            if (lines.Any(l => l == quoted || l == plain) && (lines.Contains("lifecycle_stage: 'active'") || lines.Contains("lifecycle_stage: active")))
+            {
+                return Path.GetFileName(Path.GetDirectoryName(meta));
+            }
+        }
+
+        return null;
+    }
 }

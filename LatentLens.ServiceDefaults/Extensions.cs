@@ -23,8 +23,14 @@ public static class Extensions
     /// <summary>The liveness endpoint (plain text, as in the Aspire templates).</summary>
     public const string AlivenessEndpointPath = "/alive";
 
+    /// <summary>The readiness endpoint: 200 once every check tagged <see cref="ReadyTag"/> is healthy, else 503.</summary>
+    public const string ReadinessEndpointPath = "/ready";
+
     /// <summary>Tag of the health checks that say the process is live.</summary>
     public const string LiveTag = "live";
+
+    /// <summary>Tag of the health checks that say the service can answer requests (e.g. a model is loaded).</summary>
+    public const string ReadyTag = "ready";
 
     private static readonly byte[] OkBody = """{"status":"ok"}"""u8.ToArray();
     private static readonly byte[] UnhealthyBody = """{"status":"unhealthy"}"""u8.ToArray();
@@ -73,7 +79,8 @@ public static class Extensions
                         // Health probes run every few seconds; tracing them buries real requests.
                         options.Filter = context =>
                             !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                            && !context.Request.Path.StartsWithSegments(ReadinessEndpointPath))
                     .AddHttpClientInstrumentation();
                 foreach (var source in extraSources)
                 {
@@ -116,8 +123,24 @@ public static class Extensions
         {
             Predicate = r => r.Tags.Contains(LiveTag),
         });
+        app.MapHealthChecks(ReadinessEndpointPath, new HealthCheckOptions
+        {
+            Predicate = r => r.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteReadinessJson,
+        });
 
         return app;
+    }
+
+    private static Task WriteReadinessJson(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new Dictionary<string, object>
+        {
+            ["status"] = report.Status == HealthStatus.Healthy ? "ready" : "not ready",
+            ["checks"] = report.Entries.ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString()),
+        };
+        return context.Response.WriteAsync(System.Text.Json.JsonSerializer.Serialize(body), context.RequestAborted);
     }
 
     private static Task WriteStatusJson(HttpContext context, HealthReport report)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using YamlScalar = YamlDotNet.Core.Events.Scalar;
 using YamlDotNet.RepresentationModel;
 
 namespace LatentLens.Api.Tracking;
@@ -43,23 +44,23 @@ public static class MlflowYaml
         emitter.Emit(new MappingStart(null, null, isImplicit: true, mapping.Count == 0 ? MappingStyle.Flow : MappingStyle.Block));
         foreach (var (key, value) in mapping.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            emitter.Emit(new Scalar(null, null, key, ScalarStyle.Plain, isPlainImplicit: true, isQuotedImplicit: false));
+            emitter.Emit(new YamlScalar(null, null, key, ScalarStyle.Plain, isPlainImplicit: true, isQuotedImplicit: false));
             switch (value)
             {
                 case null:
-                    emitter.Emit(new Scalar(null, null, "null", ScalarStyle.Plain, true, false));
+                    emitter.Emit(new YamlScalar(null, null, "null", ScalarStyle.Plain, true, false));
                     break;
                 case string text:
-                    emitter.Emit(new Scalar(null, null, text, ScalarStyle.SingleQuoted, false, true));
+                    emitter.Emit(new YamlScalar(null, null, text, ScalarStyle.SingleQuoted, false, true));
                     break;
                 case Number number:
-                    emitter.Emit(new Scalar(null, null, number.Text, ScalarStyle.Plain, true, false));
+                    emitter.Emit(new YamlScalar(null, null, number.Text, ScalarStyle.Plain, true, false));
                     break;
                 case int or long:
-                    emitter.Emit(new Scalar(null, null, Convert.ToString(value, CultureInfo.InvariantCulture)!, ScalarStyle.Plain, true, false));
+                    emitter.Emit(new YamlScalar(null, null, Convert.ToString(value, CultureInfo.InvariantCulture)!, ScalarStyle.Plain, true, false));
                     break;
                 case bool flag:
-                    emitter.Emit(new Scalar(null, null, flag ? "true" : "false", ScalarStyle.Plain, true, false));
+                    emitter.Emit(new YamlScalar(null, null, flag ? "true" : "false", ScalarStyle.Plain, true, false));
                     break;
                 case IReadOnlyDictionary<string, object?> nested:
                     EmitMapping(emitter, nested);

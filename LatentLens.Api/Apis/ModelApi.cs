@@ -1,0 +1,27 @@
+using LatentLens.Api.Serving;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LatentLens.Api.Apis;
+
+public static class ModelApi
+{
+    public static RouteGroupBuilder MapModelApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/model").WithTags("Model");
+        group.MapGet("/", GetModel).WithName("GetModel").WithSummary("The model being served: run, registered version and alias, algorithm, params, metrics, size.");
+        return group;
+    }
+
+    public static Results<Ok<ModelInfoResponse>, ProblemHttpResult> GetModel(ModelStore store)
+    {
+        if (store.Current is not { } loaded)
+        {
+            return ApiProblems.NoModel();
+        }
+
+        var m = loaded.Model;
+        var o = loaded.Origin;
+        return TypedResults.Ok(new ModelInfoResponse(o.RunId, o.RunName, o.ExperimentId, o.RegisteredModel, o.Version, o.Alias, m.Algorithm, m.Factors,
+            o.Params, o.Metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(), loaded.Saved.TrainedAt, loaded.LoadedAt, m.Users.Count, m.Items.Count, [m.Scale.Min, m.Scale.Max]));
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Text.Json;
+using LatentLens.Api.Serving;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LatentLens.Api.Apis;
+
+public static class RecommendationsApi
+{
+    public const int MaxBatch = 1000;
+    private const int MaxBodyBytes = 1 << 20;
+
+    public static RouteGroupBuilder MapRecommendationsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/").WithTags("Recommendations");
+        group.MapGet("/users/{userId}/recommendations", GetRecommendations)
+            .WithName("GetRecommendations")
+            .WithSummary("The user's top k items (k = 1..1000, default 10), without what the user rated in training unless excludeRated=false.");
+        group.MapGet("/users/{userId}/items/{itemId}/prediction", GetPrediction)
+            .WithName("GetPrediction")
+            .WithSummary("The predicted rating, clipped to the scale; fellBack says an unknown user or item had its terms dropped.");
+        group.MapPost("/predictions", PostPredictions)
+            .WithName("PostPredictions")
+            .WithSummary("Predicted ratings for a batch of up to 1,000 (userId, itemId) pairs.")
+            .Accepts<PredictionBatchRequest>("application/json");
+        return group;
+    }
+
+    public static Results<Ok<RecommendationsResponse>, ValidationProblem, ProblemHttpResult> GetRecommendations(
+        string userId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "excludeRated")] string? excludeRated, ModelStore store)
+    {
+        if (!ApiProblems.TryId(userId, out var user))
+        {
+            return ApiProblems.Invalid("userId", $"'{userId}' is not a user id (a whole number).");
+        }
+
+        if (!ApiProblems.TryK(k, 10, out var count))
+        {
+            return ApiProblems.Invalid("k", $"k must be a whole number from 1 to {ApiProblems.MaxK}; got '{k}'.");
+        }
+
+        var exclude = true;
+        if (excludeRated is not null && !bool.TryParse(excludeRated, out exclude))
+        {
+            return ApiProblems.Invalid("excludeRated", $"excludeRated must be true or false; got '{excludeRated}'.");
+        }
+
+        if (store.Current is not { } loaded)
+        {
+            return ApiProblems.NoModel();
+        }
+
+        if (!loaded.Model.Users.TryGetIndex(user, out var index))
+        {
+            return ApiProblems.UnknownUser(user);
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        var top = RecommendationEngine.Recommend(loaded, index, count, exclude);
+        LatentLensTelemetry.RecommendationDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        LatentLensTelemetry.RecommendationsServed.Add(top.Length);
+
+        var items = new RecommendedItem[top.Length];
+        for (var j = 0; j < top.Length; j++)
+        {
+            items[j] = new RecommendedItem(loaded.Model.Items.ToRaw(top[j].Item), loaded.TitleOf(top[j].Item), RecommendationEngine.PredictedRating(loaded, index, top[j]));
+        }
+
+        return TypedResults.Ok(new RecommendationsResponse(user, count, exclude, items));
+    }
+
+    public static Results<Ok<PredictionResponse>, ValidationProblem, ProblemHttpResult> GetPrediction(string userId, string itemId, ModelStore store)
+    {
+        if (!ApiProblems.TryId(userId, out var user))
+        {
+            return ApiProblems.Invalid("userId", $"'{userId}' is not a user id (a whole number).");
+        }
+
+        if (!ApiProblems.TryId(itemId, out var item))
+        {
+            return ApiProblems.Invalid("itemId", $"'{itemId}' is not an item id (a whole number).");
+        }
+
+        return store.Current is { } loaded ? TypedResults.Ok(Predict(loaded, user, item)) : ApiProblems.NoModel();
+    }
+
+    public static async Task<Results<Ok<PredictionBatchResponse>, ValidationProblem, ProblemHttpResult>> PostPredictions(HttpRequest request, ModelStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return ApiProblems.Invalid("body", $"The body is larger than {MaxBodyBytes} bytes.");
+        }
+
+        JsonDocument document;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+            if (buffer.Length > MaxBodyBytes)
+            {
+                return ApiProblems.Invalid("body", $"The body is larger than {MaxBodyBytes} bytes.");
+            }
+
+            buffer.Position = 0;
+            document = await JsonDocument.ParseAsync(buffer, cancellationToken: cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            return ApiProblems.Invalid("body", $"The body is not valid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("pairs", out var pairs) || pairs.ValueKind != JsonValueKind.Array)
+            {
+                return ApiProblems.Invalid("pairs", """The body must be {"pairs": [{"userId": "1", "itemId": "31"}, ...]}.""");
+            }
+
+            if (pairs.GetArrayLength() is 0 or > MaxBatch)
+            {
+                return ApiProblems.Invalid("pairs", $"A batch holds 1 to {MaxBatch} pairs; got {pairs.GetArrayLength()}.");
+            }
+
+            var requested = new List<(string User, string Item)>(pairs.GetArrayLength());
+            var n = 0;
+            foreach (var pair in pairs.EnumerateArray())
+            {
+                if (!TryIdProperty(pair, "userId", out var user))
+                {
+                    return ApiProblems.Invalid($"pairs[{n}].userId", "Each pair needs a userId: a whole number (as a JSON number or string).");
+                }
+
+                if (!TryIdProperty(pair, "itemId", out var item))
+                {
+                    return ApiProblems.Invalid($"pairs[{n}].itemId", "Each pair needs an itemId: a whole number (as a JSON number or string).");
+                }
+
+                requested.Add((user, item));
+                n++;
+            }
+
+            if (store.Current is not { } loaded)
+            {
+                return ApiProblems.NoModel();
+            }
+
+            return TypedResults.Ok(new PredictionBatchResponse([.. requested.Select(p => Predict(loaded, p.User, p.Item))]));
+        }
+    }
+
+    private static bool TryIdProperty(JsonElement pair, string name, out string id)
+    {
+        id = string.Empty;
+        if (pair.ValueKind != JsonValueKind.Object || !pair.TryGetProperty(name, out var value))
+        {
+            return false;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => ApiProblems.TryId(value.GetString(), out id),
+            JsonValueKind.Number => value.TryGetInt64(out var number) && number >= 0 && ApiProblems.TryId(number.ToString(System.Globalization.CultureInfo.InvariantCulture), out id),
+            _ => false,
+        };
+    }
+
+    private static PredictionResponse Predict(LoadedModel loaded, string user, string item)
+    {
+        var p = loaded.Model.Predict(user, item);
+        return new PredictionResponse(user, item, p.Value, p.FellBack, p.UserKnown, p.ItemKnown);
+    }
+}

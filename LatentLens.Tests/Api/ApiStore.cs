@@ -1,0 +1,50 @@
+using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Tracking;
+
+namespace LatentLens.Tests.Api;
+
+/// <summary>A temporary MLflow store with trained models, for the API to serve.</summary>
+internal sealed class ApiStore : IDisposable
+{
+    public ApiStore()
+    {
+        Root = TestPaths.NewTempFolder();
+        Store = new MlflowStore(Root);
+        Store.EnsureLayout();
+    }
+
+    public string Root { get; }
+
+    public MlflowStore Store { get; }
+
+    public static RatingData Data(int seed = 1) => new(
+        "synthetic",
+        "synthetic.csv",
+        new SyntheticRatings { Users = 120, Items = 80, Ratings = 3_000, Rank = 3, Noise = 0.3, Seed = seed }.GenerateRaw(),
+        new RatingScale(1, 5),
+        Enumerable.Range(0, 80).ToDictionary(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture), i => i % 10 == 0 ? $"Star Wars {i} (1977)" : $"Movie {i} (2000)"));
+
+    /// <summary>Trains and records a run; registers it and makes it the champion when asked.</summary>
+    public RecordedRun Train(IRecommenderAlgorithm algorithm, bool champion = true, int seed = 1)
+    {
+        var data = Data(seed);
+        var recorder = new TrainingRecorder(Store, Store.GetOrCreateExperiment(TrainingRecorder.DefaultExperiment)) { GitCommit = null };
+        var result = Evaluator.Evaluate(algorithm, Splits.KFold(data.Ratings, 2, seed), data.Scale);
+        var run = recorder.Record(algorithm, data, "2-fold", result);
+        if (champion)
+        {
+            var registry = new ModelRegistry(Store);
+            var version = registry.RegisterVersion(ModelRegistry.DefaultModelName, recorder.ExperimentId, run.RunId);
+            registry.SetAlias(ModelRegistry.DefaultModelName, ModelRegistry.ChampionAlias, version);
+        }
+
+        return run;
+    }
+
+    public string ModelFolder(RecordedRun run) =>
+        Path.Combine(Root, new MlflowStoreReader(Root).FindExperiment(TrainingRecorder.DefaultExperiment)!.Id, run.RunId, "artifacts", "model");
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+}

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Tracking;
+
+namespace LatentLens.Tests.Api;
+
+/// <summary>Loading, swapping and refusing models while the API serves.</summary>
+public sealed class ModelLifecycleTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly ApiStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    private static async Task<string> ServingRunAsync(HttpClient client)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var model = await client.GetFromJsonAsync<JsonElement>("/model", cts.Token);
+        return model.GetProperty("runId").GetString()!;
+    }
+
+    private static async Task WaitForRunAsync(HttpClient client, string runId)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        while (await ServingRunAsync(client) != runId)
+        {
+            await Task.Delay(50, cts.Token);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAnyModelTheApiStartsAnswersHealthAndSays503()
+    {
+        await using var factory = new ApiFactory(_store.Root);
+        using var client = factory.CreateClient();
+
+        using var health = await client.GetAsync("/health");
+        using var ready = await client.GetAsync("/ready");
+        using var model = await client.GetAsync("/model");
+        using var recommendations = await client.GetAsync("/users/1/recommendations");
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, model.StatusCode);
+        Assert.Equal("application/problem+json", model.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, recommendations.StatusCode);
+    }
+
+    [Fact]
+    public async Task WithoutARegistryTheBestFinishedRunByRmseIsServed()
+    {
+        var worse = _store.Train(new Baseline(new BaselineOptions { Epochs = 1, UserRegularization = 1000, ItemRegularization = 1000 }), champion: false);
+        var better = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 30, LearningRate = 0.01 }), champion: false);
+        var reader = new MlflowStoreReader(_store.Root);
+        var runs = reader.ReadRuns(reader.FindExperiment(TrainingRecorder.DefaultExperiment)!.Id);
+        var best = runs.MinBy(r => r.Metrics["rmse"])!.RunId;
+
+        await using var factory = new ApiFactory(_store.Root);
+        using var client = await factory.ReadyClientAsync();
+
+        Assert.Equal(best, await ServingRunAsync(client));
+        Assert.Contains(best, new[] { worse.RunId, better.RunId });
+    }
+
+    [Fact]
+    public async Task ANewChampionIsSwappedInWhileRequestsRunAndNoneFails()
+    {
+        var first = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 8, Epochs = 5 }));
+        await using var factory = new ApiFactory(_store.Root, reloadSeconds: 0.1);
+        using var client = await factory.ReadyClientAsync();
+        Assert.Equal(first.RunId, await ServingRunAsync(client));
+
+        using var stop = new CancellationTokenSource();
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var load = Enumerable.Range(0, 4).Select(n => Task.Run(async () =>
+        {
+            var users = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await client.GetAsync($"/users/{users++ % 100}/recommendations?k=5");
+                statuses.Add(response.StatusCode);
+            }
+        })).ToList();
+
+        // Two swaps while the load runs: a new champion, then the first one back.
+        var second = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 6, Epochs = 5, Seed = 9 }), seed: 1);
+        await WaitForRunAsync(client, second.RunId);
+        new ModelRegistry(_store.Store).SetAlias(ModelRegistry.DefaultModelName, ModelRegistry.ChampionAlias, 1);
+        await WaitForRunAsync(client, first.RunId);
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+
+        Assert.NotEmpty(statuses);
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+    }
+
+    [Theory]
+    [InlineData("truncated array")]
+    [InlineData("missing MLmodel")]
+    [InlineData("bad meta.yaml")]
+    public async Task ABrokenNewModelIsRejectedAndTheOldOneKeepsServing(string damage)
+    {
+        var good = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 8, Epochs = 5 }));
+        await using var factory = new ApiFactory(_store.Root, admin: true, reloadSeconds: 0.1);
+        using var client = await factory.ReadyClientAsync();
+
+        var broken = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 5, Epochs = 5 }), champion: false);
+        var folder = _store.ModelFolder(broken);
+        var experimentId = Path.GetFileName(Path.GetFullPath(Path.Combine(folder, "..", "..", "..")));
+        var registry = new ModelRegistry(_store.Store);
+        var version = registry.RegisterVersion(ModelRegistry.DefaultModelName, experimentId, broken.RunId);
+        switch (damage)
+        {
+            case "truncated array":
+                var array = Path.Combine(folder, "item_factors.npy");
+                var bytes = await File.ReadAllBytesAsync(array);
+                await File.WriteAllBytesAsync(array, bytes[..(bytes.Length / 2)]);
+                break;
+            case "missing MLmodel":
+                File.Delete(Path.Combine(folder, "MLmodel"));
+                break;
+            case "bad meta.yaml":
+                var meta = Path.Combine(folder, "..", "..", "meta.yaml");
+                await File.WriteAllTextAsync(meta, (await File.ReadAllTextAsync(meta)).Replace("status: 3", "status: FINISHED", StringComparison.Ordinal));
+                break;
+        }
+
+        registry.SetAlias(ModelRegistry.DefaultModelName, ModelRegistry.ChampionAlias, version);
+
+        // Several reload periods pass; the forced reload says why it refused.
+        await Task.Delay(500);
+        using var reload = await client.PostAsync("/admin/reload", null);
+        var message = (await reload.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString();
+
+        Assert.Equal(good.RunId, await ServingRunAsync(client));
+        Assert.StartsWith("Rejected", message, StringComparison.Ordinal);
+        using var recommendations = await client.GetAsync("/users/1/recommendations");
+        Assert.Equal(HttpStatusCode.OK, recommendations.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheAdminReloadEndpointReloadsWhenConfigured()
+    {
+        var run = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 2 }));
+        await using var factory = new ApiFactory(_store.Root, admin: true);
+        using var client = await factory.ReadyClientAsync();
+
+        using var response = await client.PostAsync("/admin/reload", null);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(body.GetProperty("success").GetBoolean());
+        Assert.Equal(run.RunId, body.GetProperty("runId").GetString());
+    }
+}
