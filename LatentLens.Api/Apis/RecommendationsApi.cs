@@ -57,7 +57,7 @@ public static class RecommendationsApi
         }
 
         var start = Stopwatch.GetTimestamp();
-        var top = RecommendationEngine.Recommend(loaded, index, count, exclude);
+        var top = RecommendationEngine.RecommendCached(loaded, index, count, exclude);
         LatentLensTelemetry.RecommendationDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         LatentLensTelemetry.RecommendationsServed.Add(top.Length);
 

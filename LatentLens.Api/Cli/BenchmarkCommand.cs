@@ -20,6 +20,68 @@ internal static class BenchmarkCommand
         var command = new Command("benchmark", "Measure FunkSvd's accuracy and fit time (ml-100k splits) and its scaling (synthetic data).");
         command.Subcommands.Add(BuildFit());
         command.Subcommands.Add(BuildScale());
+        command.Subcommands.Add(BuildServe());
+        return command;
+    }
+
+    private static Command BuildServe()
+    {
+        var mlruns = TrackingOptions.Mlruns();
+        var requests = ListOption.Int("--requests", "Recommendation calls to time.", defaultValue: 20_000, min: 100);
+        var k = ListOption.Int("--k", "Items per recommendation.", defaultValue: 10, min: 1, max: 1000);
+        var runId = new Option<string?>("--run-id") { Description = "Time this run's model instead of the champion." };
+        var command = new Command("serve", "Time top-k recommendations in process with the champion model of the store (or --run-id): median and percentiles per call, bytes allocated per call.")
+        {
+            mlruns, requests, k, runId,
+        };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            WriteMachine(output);
+            var root = Path.GetFullPath(parse.GetValue(mlruns)!);
+            var origin = Serving.ModelResolver.Resolve(root, out _);
+            if (parse.GetValue(runId) is { } id)
+            {
+                var reader = new Tracking.MlflowStoreReader(root);
+                var run = reader.ReadExperiments().SelectMany(e => reader.ReadRuns(e.Id)).FirstOrDefault(r => r.RunId == id);
+                origin = run is null ? null : new Serving.ModelOrigin(run.ExperimentId, run.RunId, run.RunName, null, null, null, run.Params, run.Metrics);
+            }
+
+            if (origin is null || origin.Defect is not null)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"error: no servable model in {root}");
+                return 1;
+            }
+
+            var loaded = new Serving.LoadedModel(Tracking.ModelArtifact.Load(Serving.ModelResolver.ModelFolder(root, origin)), origin, DateTimeOffset.UtcNow);
+            var model = loaded.Model;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"model: {origin.RunName} (version {origin.Version}), {model.Users.Count} users x {model.Items.Count} items x {model.Factors} factors (stride {model.Stride})"));
+            var count = parse.GetValue(requests);
+            var top = parse.GetValue(k);
+            var random = new Random(1);
+            for (var w = 0; w < 2_000; w++)
+            {
+                Serving.RecommendationEngine.Recommend(loaded, random.Next(model.Users.Count), top, excludeRated: true);
+            }
+
+            var times = new double[count];
+            var users = Enumerable.Range(0, count).Select(_ => random.Next(model.Users.Count)).ToArray();
+            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            for (var n = 0; n < count; n++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                Serving.RecommendationEngine.Recommend(loaded, users[n], top, excludeRated: true);
+                times[n] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
+
+            var allocated = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (double)count;
+            Array.Sort(times);
+            double P(double q) => times[(int)Math.Min(times.Length - 1, q * times.Length)];
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"top-{top} for random users, {count} calls: median {P(0.5):F1} µs, p90 {P(0.9):F1} µs, p99 {P(0.99):F1} µs, min {times[0]:F1} µs; allocated {allocated:F0} bytes per call (the result: {top} x 8 bytes + array header)"));
+            return 0;
+        });
         return command;
     }
 

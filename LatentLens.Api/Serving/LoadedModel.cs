@@ -58,5 +58,14 @@ public sealed class LoadedModel
 
     public string[] SearchTitles { get; }
 
+    /// <summary>
+    /// Ranked items already computed for this model, by (user, k, excludeRated). A model never
+    /// changes, so neither do its answers; the cache lives and dies with the model, and stops
+    /// growing at <see cref="MaxCachedResults"/> entries.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<(int User, int K, bool ExcludeRated), ScoredItem[]> RecommendationCache { get; } = new();
+
+    public const int MaxCachedResults = 100_000;
+
     public string? TitleOf(int item) => Saved.Titles.TryGetValue(Model.Items.ToRaw(item), out var title) ? title : null;
 }

@@ -13,6 +13,25 @@ public static class RecommendationEngine
         return Scoring.TopK(model, vector, model.ItemBias, excluded, k);
     }
 
+    /// <summary>As <see cref="Recommend"/>, answered from the model's cache when it was asked before.</summary>
+    public static ScoredItem[] RecommendCached(LoadedModel loaded, int user, int k, bool excludeRated)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        var key = (user, k, excludeRated);
+        if (loaded.RecommendationCache.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var top = Recommend(loaded, user, k, excludeRated);
+        if (loaded.RecommendationCache.Count < LoadedModel.MaxCachedResults)
+        {
+            loaded.RecommendationCache.TryAdd(key, top);
+        }
+
+        return top;
+    }
+
     /// <summary>The predicted rating of a ranked item, clipped to the scale.</summary>
     public static float PredictedRating(LoadedModel loaded, int user, ScoredItem item)
     {

@@ -98,6 +98,15 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARepeatedRequestGetsTheSameAnswerFromTheCache()
+    {
+        var first = await GetJsonAsync("/users/11/recommendations?k=7");
+        var second = await GetJsonAsync("/users/11/recommendations?k=7");
+
+        Assert.Equal(first.ToString(), second.ToString());
+    }
+
+    [Fact]
     public async Task PredictionsAreClippedAndSayWhenTheyFellBack()
     {
         var known = await GetJsonAsync("/users/1/items/2/prediction");

@@ -97,6 +97,28 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
+    public async Task TheApiHasTheDashboardCommandsAndItsHealthIsReadiness()
+    {
+        var model = await BuildModelAsync();
+        var api = model.Resources.Single(r => r.Name == "api");
+
+        var commands = api.Annotations.OfType<ResourceCommandAnnotation>().Select(c => (c.Name, c.DisplayName)).ToList();
+        Assert.Contains(("reload-model", "Reload model"), commands);
+        Assert.Contains(("train-model", "Train new model"), commands);
+        var config = await ResolvePublishConfigurationAsync(api);
+        Assert.Equal("true", config.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value)["LatentLens__EnableAdminEndpoints"]);
+    }
+
+    [Fact]
+    public void TheMlflowExperimentPageLinkFindsTheCommittedExperiment()
+    {
+        var id = MlflowUiResourceBuilderExtensions.FindExperimentId(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), "LatentLens-SVD-Evaluation");
+
+        Assert.NotNull(id);
+        Assert.True(File.Exists(Path.Combine(TestPaths.RepositoryRoot, "mlruns", id, "meta.yaml")));
+    }
+
+    [Fact]
     public void TheRepositoryMlrunsHoldsTrashAndModels()
     {
         var mlruns = Path.Combine(TestPaths.RepositoryRoot, "mlruns");
