@@ -8,7 +8,8 @@ if (CliApp.IsCliInvocation(args))
     return await CliApp.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings files come with the program; relative paths in them (./mlruns) resolve against the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.AddServiceDefaults(LatentLensTelemetry.Name);
 builder.AddRecommender();
