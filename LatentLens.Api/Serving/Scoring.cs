@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using LatentLens.Api.Recommender.Algorithms;
 
 namespace LatentLens.Api.Serving;
@@ -65,42 +64,22 @@ public static class Scoring
 
         var stride = model.Stride;
         var factors = model.ItemFactors.AsSpan();
-        if (Vector512.IsHardwareAccelerated && stride % 16 == 0 && vector.Length == stride)
+        if (vector.Length != stride)
         {
-            ScoreAll512(factors, vector, scores, stride);
-            return;
+            throw new ArgumentException($"The vector has {vector.Length} floats; the model's rows have {stride}.", nameof(vector));
         }
 
-        for (var i = 0; i < scores.Length; i++)
-        {
-            scores[i] = System.Numerics.Tensors.TensorPrimitives.Dot(factors.Slice(i * stride, stride), vector);
-        }
+        ScoreRows(factors, vector, scores, stride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ScoreAll512(ReadOnlySpan<float> factors, ReadOnlySpan<float> vector, Span<float> scores, int stride)
+    private static unsafe void ScoreRows(ReadOnlySpan<float> factors, ReadOnlySpan<float> vector, Span<float> scores, int stride)
     {
         fixed (float* q = factors, v = vector, s = scores)
         {
-            var n = scores.Length;
-            for (var i = 0; i < n; i++)
+            for (var i = 0; i < scores.Length; i++)
             {
-                var row = q + ((nint)i * stride);
-                var a0 = Vector512<float>.Zero;
-                var a1 = Vector512<float>.Zero;
-                var f = 0;
-                for (; f + 32 <= stride; f += 32)
-                {
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row + f), Vector512.Load(v + f), a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + f + 16), Vector512.Load(v + f + 16), a1);
-                }
-
-                if (f < stride)
-                {
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row + f), Vector512.Load(v + f), a0);
-                }
-
-                s[i] = Vector512.Sum(a0 + a1);
+                s[i] = PaddedRows.Dot(q + ((nint)i * stride), v, stride);
             }
         }
     }

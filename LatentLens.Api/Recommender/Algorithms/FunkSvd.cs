@@ -146,54 +146,12 @@ public sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         var p = pu + ((nint)u * stride);
         var q = qi + ((nint)i * stride);
 
-        var err = values[k] - (mu + bu[u] + bi[i] + Dot(p, q, stride));
+        var err = values[k] - (mu + bu[u] + bi[i] + PaddedRows.Dot(p, q, stride));
 
         bu[u] += lr * (err - (reg * bu[u]));
         bi[i] += lr * (err - (reg * bi[i]));
         Update(p, q, stride, lr * err, 1f - (lr * reg));
         return err * err;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe float Dot(float* p, float* q, int stride)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            // Two accumulators halve the dependency chain of the fused multiply-adds.
-            var a0 = Vector512<float>.Zero;
-            var a1 = Vector512<float>.Zero;
-            var f = 0;
-            for (; f + 32 <= stride; f += 32)
-            {
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(p + f), Vector512.Load(q + f), a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(p + f + 16), Vector512.Load(q + f + 16), a1);
-            }
-
-            if (f < stride)
-            {
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(p + f), Vector512.Load(q + f), a0);
-            }
-
-            return Vector512.Sum(a0 + a1);
-        }
-        else
-        {
-            var a0 = Vector256<float>.Zero;
-            var a1 = Vector256<float>.Zero;
-            var f = 0;
-            for (; f + 16 <= stride; f += 16)
-            {
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(p + f), Vector256.Load(q + f), a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(p + f + 8), Vector256.Load(q + f + 8), a1);
-            }
-
-            if (f < stride)
-            {
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(p + f), Vector256.Load(q + f), a0);
-            }
-
-            return Vector256.Sum(a0 + a1);
-        }
     }
 
     /// <summary>p ← p(1 − γλ) + γe·q and q ← q(1 − γλ) + γe·p, both from the old p and q.</summary>
