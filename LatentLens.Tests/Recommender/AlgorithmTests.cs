@@ -96,6 +96,24 @@ public sealed class AlgorithmTests
     }
 
     [Fact]
+    public void FactorInitialisationDrawsStandardNormals()
+    {
+        var draws = new float[400_000];
+        var random = new GaussianFill(3);
+        random.Fill(draws, 0, 1);
+
+        var mean = draws.Average(x => (double)x);
+        var variance = draws.Average(x => (x - mean) * (x - mean));
+        var beyondTwo = draws.Count(x => Math.Abs(x) > 2) / (double)draws.Length;
+        var beyondThree = draws.Count(x => Math.Abs(x) > 3) / (double)draws.Length;
+
+        Assert.InRange(mean, -0.01, 0.01);
+        Assert.InRange(variance, 0.99, 1.01);
+        Assert.InRange(beyondTwo, 0.0435, 0.0475);     // 0.0455 for N(0, 1)
+        Assert.InRange(beyondThree, 0.0022, 0.0032);   // 0.0027
+    }
+
+    [Fact]
     public void SameSeedAndDataGiveAnIdenticalModel()
     {
         var (train, _) = Planted();
