@@ -14,9 +14,9 @@ var api = builder.AddProject<Projects.LatentLens_Api>("api", launchProfileName: 
     .WithEndpointPageUrl("http", "/health", "API health")
     .WithEndpointPageUrl("http", "/scalar", "API reference")
     .WithHttpCommand("/admin/reload", "Reload model", commandName: "reload-model",
-        commandOptions: new() { Method = HttpMethod.Post, Description = "Load the champion from mlruns/ now", IconName = "ArrowSync" })
+        commandOptions: new() { Method = HttpMethod.Post, Description = "Load the champion from mlruns/ now", IconName = "ArrowSync", GetCommandResult = ApiCommandResults.FromResponseAsync })
     .WithHttpCommand("/admin/train", "Train new model", commandName: "train-model",
-        commandOptions: new() { Method = HttpMethod.Post, Description = "Train FunkSvd on the bundled data, record the run, promote it when better", IconName = "Play" })
+        commandOptions: new() { Method = HttpMethod.Post, Description = "Train FunkSvd on the bundled data, record the run, promote it when better", IconName = "Play", GetCommandResult = ApiCommandResults.FromResponseAsync })
     // Published as the original compose service: built from the root Dockerfile, the store mounted at /app/mlruns.
     .WithComposeBuild(repository)
     .WithPublishedBindMount(mlruns, "/app/mlruns")

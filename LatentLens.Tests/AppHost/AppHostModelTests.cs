@@ -109,6 +109,19 @@ public sealed class AppHostModelTests
         Assert.Equal("true", config.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value)["LatentLens__EnableAdminEndpoints"]);
     }
 
+    [Theory]
+    [InlineData(200, """{"success":true,"message":"Serving x (run 1, version 2)."}""", true, "Serving x (run 1, version 2).")]
+    [InlineData(503, """{"title":"No model loaded","detail":"No model to serve in /m.","status":503}""", false, "No model to serve in /m.")]
+    [InlineData(409, """{"title":"Training is already running","status":409}""", false, "Training is already running")]
+    [InlineData(502, "<html>bad gateway</html>", false, "HTTP 502 BadGateway")]
+    public void CommandResultsShowTheApisMessageOrProblem(int status, string body, bool success, string message)
+    {
+        var result = ApiCommandResults.From((System.Net.HttpStatusCode)status, body);
+
+        Assert.Equal(success, result.Success);
+        Assert.Equal(message, result.Message);
+    }
+
     [Fact]
     public void TheMlflowExperimentPageLinkFindsTheCommittedExperiment()
     {
