@@ -69,7 +69,9 @@ public static class ItemMapSvg
             var title = WebUtility.HtmlEncode(titles.TryGetValue(id, out var t) ? t : id);
             var (cx, cy) = (Sx(projected[i, 0]), Sy(projected[i, 1]));
             svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{cx:F1}\" cy=\"{cy:F1}\" r=\"4\" fill=\"#cc0000\"/>\n");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{cx + 6:F1}\" y=\"{cy + 4:F1}\" font-size=\"11\" fill=\"#222\">{title}</text>\n");
+            // Labels on the right half run leftwards, so none leaves the picture.
+            var (labelX, anchor) = cx > Width / 2 ? (cx - 6, "end") : (cx + 6, "start");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{labelX:F1}\" y=\"{cy + 4:F1}\" font-size=\"11\" fill=\"#222\" text-anchor=\"{anchor}\">{title}</text>\n");
         }
 
         svg.Append("</svg>\n");
