@@ -17,6 +17,8 @@ public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<Mode
     private readonly Lock _reloadLock = new();
     private LoadedModel? _current;
     private string? _rejectedPointer;
+    private string _reportedProblems = string.Empty;
+    private bool _reportedNoModel;
 
     public string Mlruns { get; } = options.Value.MlrunsFullPath;
 
@@ -29,17 +31,26 @@ public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<Mode
         lock (_reloadLock)
         {
             var origin = ModelResolver.Resolve(Mlruns, out var problems);
-            foreach (var problem in problems)
+
+            // The store is polled every few seconds: say what is wrong with it once, not on every poll.
+            var signature = string.Join('\n', problems);
+            if (signature != _reportedProblems)
             {
-                Log.StoreProblem(logger, problem.ToString());
+                foreach (var problem in problems)
+                {
+                    Log.StoreProblem(logger, problem.ToString());
+                }
+
+                _reportedProblems = signature;
             }
 
             var current = Current;
             if (origin is null)
             {
-                if (current is null)
+                if (current is null && !_reportedNoModel)
                 {
                     Log.NoModel(logger, Mlruns);
+                    _reportedNoModel = true;
                 }
 
                 return new ReloadResult(false, current is not null, current is null ? $"No model to serve in {Mlruns}." : "The store points at no model; the current one keeps serving.", current?.Origin);
@@ -65,6 +76,7 @@ public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<Mode
                 var loaded = new LoadedModel(ModelArtifact.Load(folder), origin, DateTimeOffset.UtcNow);
                 Volatile.Write(ref _current, loaded);
                 _rejectedPointer = null;
+                _reportedNoModel = false;
                 LatentLensTelemetry.SetModelVersion(origin.Version ?? 0);
                 Log.ModelLoaded(logger, origin.RunName, origin.RunId, origin.Version, folder, clock.ElapsedMilliseconds);
                 return new ReloadResult(true, true, $"Serving {origin.RunName} (run {origin.RunId}{(origin.Version is { } v ? $", version {v}" : string.Empty)}).", origin);

@@ -178,4 +178,38 @@ public sealed class ModelLifecycleTests : IDisposable
         Assert.Equal(RunStatus.Finished, run.Status);
         Assert.Equal("ml-latest-small", run.Params["dataset"]);
     }
+
+    [Fact]
+    public void AStoreProblemIsLoggedOnceNotOnEveryPoll()
+    {
+        _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 2 }));
+        var experiment = Directory.EnumerateDirectories(_store.Root).First(d => File.Exists(Path.Combine(d, "meta.yaml")));
+        Directory.CreateDirectory(Path.Combine(experiment, "stray-folder"));
+        var logger = new CountingLogger();
+        var store = new LatentLens.Api.Serving.ModelStore(
+            Microsoft.Extensions.Options.Options.Create(new LatentLens.Api.LatentLensOptions { MlrunsPath = _store.Root }), logger);
+
+        for (var poll = 0; poll < 5; poll++)
+        {
+            store.Reload();
+        }
+
+        Assert.Equal(1, logger.Count(1003));
+        Assert.Equal(1, logger.Count(1000));
+    }
+
+    private sealed class CountingLogger : Microsoft.Extensions.Logging.ILogger<LatentLens.Api.Serving.ModelStore>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentBag<int> _events = [];
+
+        public int Count(int eventId) => _events.Count(e => e == eventId);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _events.Add(eventId.Id);
+    }
 }
