@@ -17,7 +17,12 @@ public static class ModelResolver
             var registered = reader.FindRegisteredModel(ModelRegistry.DefaultModelName);
             if (registered?.VersionByAlias(ModelRegistry.ChampionAlias) is { } champion)
             {
-                var run = reader.ReadExperiments().SelectMany(e => reader.ReadRuns(e.Id)).FirstOrDefault(r => r.RunId == champion.RunId);
+                // The version's source names the run's folder (mlruns/<experiment>/<run>/artifacts/model): read just that run.
+                var parts = champion.Source.Split('/');
+                var experimentId = parts.Length >= 4 && parts[^3] == champion.RunId ? parts[^4] : null;
+                var run = experimentId is not null
+                    ? reader.FindRun(experimentId, champion.RunId)
+                    : reader.ReadExperiments().SelectMany(e => reader.ReadRuns(e.Id)).FirstOrDefault(r => r.RunId == champion.RunId);
                 return run is not null
                     ? Origin(run, registered.Name, champion.Version, ModelRegistry.ChampionAlias)
                     : new ModelOrigin(string.Empty, champion.RunId, champion.RunId, registered.Name, champion.Version, ModelRegistry.ChampionAlias,

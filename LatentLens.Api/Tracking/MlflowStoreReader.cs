@@ -113,6 +113,18 @@ public sealed class MlflowStoreReader(string root)
         return runs;
     }
 
+    /// <summary>One run, read without listing the rest of its experiment; null (with a problem) when missing or unreadable.</summary>
+    public RunInfo? FindRun(string experimentId, string runId)
+    {
+        if (!MlflowNames.IsExperimentId(experimentId) || !MlflowNames.IsRunId(runId))
+        {
+            return null;
+        }
+
+        var folder = Path.Combine(Root, experimentId, runId);
+        return Directory.Exists(folder) ? ReadRun(experimentId, folder, ReadDatasets(Path.Combine(Root, experimentId, "datasets"))) : null;
+    }
+
     private RunInfo? ReadRun(string experimentId, string folder, IReadOnlyDictionary<string, (string Name, string Digest)> datasets)
     {
         var runId = Path.GetFileName(folder);

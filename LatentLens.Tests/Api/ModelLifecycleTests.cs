@@ -183,8 +183,8 @@ public sealed class ModelLifecycleTests : IDisposable
     public void AStoreProblemIsLoggedOnceNotOnEveryPoll()
     {
         _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 2 }));
-        var experiment = Directory.EnumerateDirectories(_store.Root).First(d => File.Exists(Path.Combine(d, "meta.yaml")));
-        Directory.CreateDirectory(Path.Combine(experiment, "stray-folder"));
+        // A version folder without meta.yaml: the registry the watcher reads on every poll has a problem.
+        Directory.CreateDirectory(Path.Combine(_store.Root, "models", ModelRegistry.DefaultModelName, "version-99"));
         var logger = new CountingLogger();
         var store = new LatentLens.Api.Serving.ModelStore(
             Microsoft.Extensions.Options.Options.Create(new LatentLens.Api.LatentLensOptions { MlrunsPath = _store.Root }), logger);
