@@ -32,17 +32,10 @@ internal static class FactorLayout
     /// <summary>Fills the first <paramref name="factors"/> floats of each row with N(mean, std²) draws, padding left zero.</summary>
     public static float[] RandomNormalRows(int rows, int factors, int stride, double mean, double stdDev, ref GaussianFill random)
     {
-        var draws = new float[rows * factors];
-        random.Fill(draws, (float)mean, (float)stdDev);
-        if (stride == factors)
-        {
-            return draws;
-        }
-
         var data = new float[rows * stride];
         for (var r = 0; r < rows; r++)
         {
-            draws.AsSpan(r * factors, factors).CopyTo(data.AsSpan(r * stride));
+            random.Fill(data.AsSpan(r * stride, factors), (float)mean, (float)stdDev);
         }
 
         return data;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 
@@ -25,7 +26,17 @@ internal readonly struct V8 : IVectorCount { public static int Count => 8; }
 /// </summary>
 internal static class FunkSvdRegisterKernel
 {
-    public static bool Supports(int stride) => Vector512.IsHardwareAccelerated && stride % 16 == 0 && stride is > 0 and <= 128;
+    public static bool Supports(int stride) => Vector512.IsHardwareAccelerated && Avx512F.IsSupported && stride % 16 == 0 && stride is > 0 and <= 128;
+
+    /// <summary>The sum of the 16 lanes, in every lane (two 128-bit-block swaps, two in-block swaps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> SumToAllLanes(Vector512<float> v)
+    {
+        v += Avx512F.Shuffle4x128(v, v, 0b_01_00_11_10);
+        v += Avx512F.Shuffle4x128(v, v, 0b_10_11_00_01);
+        v += Avx512F.Shuffle(v, v, 0b_01_00_11_10);
+        return v + Avx512F.Shuffle(v, v, 0b_10_11_00_01);
+    }
 
     public static unsafe double RunEpoch(int stride, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg) =>
         (stride / 16) switch
@@ -48,6 +59,8 @@ internal static class FunkSvdRegisterKernel
         var count = TCount.Count;
         var stride = count * 16;
         var decay = Vector512.Create(1f - (lr * reg));
+        var minusLr = Vector512.Create(-lr);
+        var inverseLr = 1f / lr;
         var zero = Vector512<float>.Zero;
         double sse = 0;
         var k = 0;
@@ -89,12 +102,16 @@ internal static class FunkSvdRegisterKernel
                 var dot4 = count > 6 ? p6 * q6 : zero;
                 if (count > 7) dot4 += p7 * q7;
 
-                var err = values[k] - (mu + userBias + bi[i] + Vector512.Sum((dot + dot2) + (dot3 + dot4)));
+                // The step γe in every lane: γe = γ(r − μ − b_u − b_i) − γ·(p·q). The first term does not
+                // wait for the dot product, and the sum lands in all lanes, so nothing goes through a scalar.
+                var itemBias = bi[i];
+                var known = Vector512.Create(lr * (values[k] - (mu + userBias + itemBias)));
+                var s = Vector512.FusedMultiplyAdd(minusLr, SumToAllLanes((dot + dot2) + (dot3 + dot4)), known);
+                var err = s.ToScalar() * inverseLr;
                 sse += err * err;
                 userBias += lr * (err - (reg * userBias));
-                bi[i] += lr * (err - (reg * bi[i]));
+                bi[i] = itemBias + (lr * (err - (reg * itemBias)));
 
-                var s = Vector512.Create(lr * err);
                 Vector512.FusedMultiplyAdd(p0, s, q0 * decay).Store(q);
                 p0 = Vector512.FusedMultiplyAdd(q0, s, p0 * decay);
                 if (count > 1) { Vector512.FusedMultiplyAdd(p1, s, q1 * decay).Store(q + 16); p1 = Vector512.FusedMultiplyAdd(q1, s, p1 * decay); }
