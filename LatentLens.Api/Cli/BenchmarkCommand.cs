@@ -94,9 +94,10 @@ internal static class BenchmarkCommand
             DefaultValueFactory = _ => Path.Combine("..", "shared", "data", "ml-100k"),
         };
         var repeat = ListOption.Int("--repeat", "Fits per split; the median and the best are reported.", defaultValue: 7, min: 1);
-        var command = new Command("fit", "Fit FunkSvd (Surprise's defaults, seed 0) on each u1..u5 split after 40 untimed warm-up fits: fit time (median and best of --repeat) and test RMSE/MAE.")
+        var warmupFits = ListOption.Int("--warmup", "Untimed fits before timing (the JIT tiers code up over the first fits).", defaultValue: 40, min: 0);
+        var command = new Command("fit", "Fit FunkSvd (Surprise's defaults, seed 0) on each u1..u5 split after untimed warm-up fits (--warmup): fit time (median and best of --repeat) and test RMSE/MAE.")
         {
-            data, repeat,
+            data, repeat, warmupFits,
         };
         command.SetAction(parse =>
         {
@@ -113,7 +114,7 @@ internal static class BenchmarkCommand
 
                 // Warm-up, untimed: the first fits run while the JIT is still tiering the code up.
                 var warmup = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
-                for (var w = 0; w < 40; w++)
+                for (var w = 0; w < parse.GetValue(warmupFits); w++)
                 {
                     new FunkSvd(new FunkSvdOptions()).Fit(warmup);
                 }
@@ -175,6 +176,13 @@ internal static class BenchmarkCommand
             WriteMachine(output);
             var counts = parse.GetValue(sizes) is { Length: > 0 } given ? given : [100_000, 1_000_000, 10_000_000];
             var largest = counts.Max();
+            if ((long)largest > (long)parse.GetValue(users) * parse.GetValue(items))
+            {
+                parse.InvocationConfiguration.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"error: {largest} ratings do not fit in {parse.GetValue(users)} users x {parse.GetValue(items)} items (each pair is rated at most once)."));
+                return 1;
+            }
+
             output.WriteLine("ratings     users   items  generate (s)  fit (s)  per epoch (s)  ns/rating/epoch  train RMSE  peak working set (MiB)");
             foreach (var count in counts.Order())
             {

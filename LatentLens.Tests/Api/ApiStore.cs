@@ -19,12 +19,7 @@ internal sealed class ApiStore : IDisposable
 
     public MlflowStore Store { get; }
 
-    public static RatingData Data(int seed = 1) => new(
-        "synthetic",
-        "synthetic.csv",
-        new SyntheticRatings { Users = 120, Items = 80, Ratings = 3_000, Rank = 3, Noise = 0.3, Seed = seed }.GenerateRaw(),
-        new RatingScale(1, 5),
-        Enumerable.Range(0, 80).ToDictionary(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture), i => i % 10 == 0 ? $"Star Wars {i} (1977)" : $"Movie {i} (2000)"));
+    public static RatingData Data(int seed = 1) => TestData.SyntheticWithTitles(seed);
 
     /// <summary>Trains and records a run; registers it and makes it the champion when asked.</summary>
     public RecordedRun Train(IRecommenderAlgorithm algorithm, bool champion = true, int seed = 1)

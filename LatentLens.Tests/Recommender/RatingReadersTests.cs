@@ -120,7 +120,7 @@ public sealed class RatingReadersTests : IDisposable
         Assert.Equal(1, map.GetOrAdd("a"));
         Assert.Equal(0, map.GetOrAdd("b"));
 
-        Assert.True(map.TryGetIndex("a".AsSpan(), out var a));
+        Assert.True(map.TryGetIndex("a", out var a));
         Assert.Equal(1, a);
         Assert.Equal("b", map.ToRaw(0));
         Assert.False(map.TryGetIndex("c", out _));

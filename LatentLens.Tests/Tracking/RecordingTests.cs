@@ -16,12 +16,7 @@ public sealed class RecordingTests : IDisposable
         Directory.Delete(_root, recursive: true);
     }
 
-    private static RatingData SmallData()
-    {
-        var ratings = new SyntheticRatings { Users = 60, Items = 40, Ratings = 1_200, Rank = 3, Noise = 0.2, Seed = 2 }.GenerateRaw();
-        var titles = Enumerable.Range(0, 40).ToDictionary(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture), i => $"Movie {i} (2000)");
-        return new RatingData("synthetic", "synthetic.csv", ratings, new RatingScale(1, 5), titles);
-    }
+    private static RatingData SmallData() => TestData.SyntheticWithTitles(seed: 2);
 
     private RecordedRun Record(RatingData data, IRecommenderAlgorithm algorithm)
     {

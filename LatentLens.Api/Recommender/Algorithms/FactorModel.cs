@@ -78,10 +78,6 @@ public sealed class FactorModel
 
     public float[] ItemFactors { get; }
 
-    public ReadOnlySpan<float> UserRow(int user) => UserFactors.AsSpan(user * Stride, Factors);
-
-    public ReadOnlySpan<float> ItemRow(int item) => ItemFactors.AsSpan(item * Stride, Factors);
-
     /// <summary>Predicts by dense indices; a negative index means unknown (Surprise's rule: drop the unknown side's terms).</summary>
     public Prediction Predict(int user, int item)
     {

@@ -45,8 +45,5 @@ public sealed class IdMap
 
     public bool TryGetIndex(string rawId, out int index) => _toIndex.TryGetValue(rawId, out index);
 
-    public bool TryGetIndex(ReadOnlySpan<char> rawId, out int index) =>
-        _toIndex.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(rawId, out index);
-
     public string ToRaw(int index) => _toRaw[index];
 }

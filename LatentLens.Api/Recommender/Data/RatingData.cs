@@ -38,7 +38,4 @@ public sealed class RatingData
 
     /// <summary>Item titles by raw item id (may be empty).</summary>
     public IReadOnlyDictionary<string, string> Titles { get; }
-
-    public RatingData WithRatings(IReadOnlyList<RawRating> ratings, string? source = null) =>
-        new(Name, source ?? Source, ratings, Scale, Titles);
 }
