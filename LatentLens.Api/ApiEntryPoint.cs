@@ -4,7 +4,7 @@ namespace LatentLens.Api;
 /// Names this assembly for <c>WebApplicationFactory&lt;ApiEntryPoint&gt;</c>. The top-level
 /// <c>Program</c> cannot serve: the app host's generated <c>Program</c> has the same global name.
 /// </summary>
-public sealed class ApiEntryPoint
+internal sealed class ApiEntryPoint
 {
     private ApiEntryPoint()
     {

@@ -1,9 +1,12 @@
+using LatentLens.Api.Apis;
 using LatentLens.Api.Serving;
+using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
 using Microsoft.Extensions.Options;
 
 namespace LatentLens.Api;
 
-public static class ApiServiceCollectionExtensions
+internal static class ApiServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the recommender: settings (validated at start-up, so a bad value fails fast with its
@@ -16,6 +19,7 @@ public static class ApiServiceCollectionExtensions
             .Bind(builder.Configuration.GetSection(LatentLensOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddSingleton<ITrackingStore>(services => new MlflowStore(services.GetRequiredService<IOptions<LatentLensOptions>>().Value.MlrunsFullPath));
         builder.Services.AddSingleton<ModelStore>();
         builder.Services.AddHostedService<ModelWatcher>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: [Microsoft.Extensions.Hosting.Extensions.ReadyTag]);
@@ -26,12 +30,12 @@ public static class ApiServiceCollectionExtensions
     public static WebApplication MapRecommenderApis(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        Apis.ModelApi.MapModelApi(app);
-        Apis.RecommendationsApi.MapRecommendationsApi(app);
-        Apis.ItemsApi.MapItemsApi(app);
+        app.MapModelApi();
+        app.MapRecommendationsApi();
+        app.MapItemsApi();
         if (app.Services.GetRequiredService<IOptions<LatentLensOptions>>().Value.EnableAdminEndpoints)
         {
-            Apis.AdminApi.MapAdminApi(app);
+            app.MapAdminApi();
         }
 
         return app;

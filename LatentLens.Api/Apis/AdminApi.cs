@@ -1,19 +1,21 @@
 using LatentLens.Api.Serving;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Training;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LatentLens.Api.Apis;
 
 /// <summary>What the dashboard's commands call. Mapped only when LatentLens:EnableAdminEndpoints is true.</summary>
-public static class AdminApi
+internal static class AdminApi
 {
     private static readonly SemaphoreSlim TrainingGate = new(1, 1);
 
     public static RouteGroupBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/admin").WithTags("Admin");
-        group.MapPost("/reload", Reload).WithName("ReloadModel").WithSummary("Reload the champion from the MLflow store now.");
-        group.MapPost("/train", TrainAsync).WithName("TrainModel").WithSummary("Train FunkSvd on the bundled data, record and register the run, promote it when better.");
+        // The paths are the ones the app host's dashboard commands call, defined once for both.
+        var group = app.MapGroup(string.Empty).WithTags("Admin");
+        group.MapPost(LatentLensConventions.ReloadPath, Reload).WithName("ReloadModel").WithSummary("Reload the champion from the MLflow store now.");
+        group.MapPost(LatentLensConventions.TrainPath, TrainAsync).WithName("TrainModel").WithSummary("Train FunkSvd on the bundled data, record and register the run, promote it when better.");
         return group;
     }
 
@@ -25,7 +27,7 @@ public static class AdminApi
             : TypedResults.Problem(title: "No model loaded", detail: result.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    public static async Task<Results<Ok<AdminResponse>, ProblemHttpResult>> TrainAsync(ModelStore store, ILogger<ModelStore> logger, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<AdminResponse>, ProblemHttpResult>> TrainAsync(ModelStore store, ITrackingStore tracking, ILogger<ModelStore> logger, CancellationToken cancellationToken)
     {
         if (!await TrainingGate.WaitAsync(0, cancellationToken))
         {
@@ -34,15 +36,18 @@ public static class AdminApi
 
         try
         {
-            var result = await Task.Run(() => DefaultTraining.Run(store.Mlruns, cancellationToken: cancellationToken), cancellationToken);
-            var outcome = result.Promotion.Moved && result.Promotion.RunId == result.RunId
-                ? $"moved to version {result.Version}"
-                : $"stays at version {result.Promotion.Version}";
-            Log.TrainingFinished(logger, result.RunId, result.Rmse, outcome);
+            var outcome = await Task.Run(() => TrainingPipeline.Run(tracking, TrainingPipeline.DefaultRequest(), cancellationToken: cancellationToken), cancellationToken);
+            var (run, version) = outcome.Registered[0];
+            var promotion = outcome.Promotion!;
+            var rmse = run.Result.Rmse.Mean;
+            var result = promotion.Moved && promotion.RunId == run.RunId
+                ? $"moved to version {version}"
+                : $"stays at version {promotion.Version}";
+            Log.TrainingFinished(logger, run.RunId, rmse, result);
             store.Reload();
             return TypedResults.Ok(new AdminResponse(true,
-                FormattableString.Invariant($"Trained {result.RunName} (run {result.RunId}, RMSE {result.Rmse:F4}), registered as version {result.Version}; champion {outcome}."),
-                result.RunId, result.Version));
+                FormattableString.Invariant($"Trained {run.Name} (run {run.RunId}, RMSE {rmse:F4}), registered as version {version}; champion {result}."),
+                run.RunId, version));
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or Recommender.Data.DataFormatException)
         {

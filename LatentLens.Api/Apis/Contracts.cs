@@ -1,6 +1,6 @@
 namespace LatentLens.Api.Apis;
 
-public sealed record ModelInfoResponse(
+internal sealed record ModelInfoResponse(
     string RunId,
     string RunName,
     string ExperimentId,
@@ -17,24 +17,24 @@ public sealed record ModelInfoResponse(
     int Items,
     float[] RatingScale);
 
-public sealed record RecommendedItem(string ItemId, string? Title, float PredictedRating);
+internal sealed record RecommendedItem(string ItemId, string? Title, float PredictedRating);
 
-public sealed record RecommendationsResponse(string UserId, int K, bool ExcludeRated, IReadOnlyList<RecommendedItem> Items);
+internal sealed record RecommendationsResponse(string UserId, int K, bool ExcludeRated, IReadOnlyList<RecommendedItem> Items);
 
-public sealed record PredictionResponse(string UserId, string ItemId, float PredictedRating, bool FellBack, bool UserKnown, bool ItemKnown);
+internal sealed record PredictionResponse(string UserId, string ItemId, float PredictedRating, bool FellBack, bool UserKnown, bool ItemKnown);
 
-public sealed record PredictionPair(string UserId, string ItemId);
+internal sealed record PredictionPair(string UserId, string ItemId);
 
-public sealed record PredictionBatchRequest(IReadOnlyList<PredictionPair> Pairs);
+internal sealed record PredictionBatchRequest(IReadOnlyList<PredictionPair> Pairs);
 
-public sealed record PredictionBatchResponse(IReadOnlyList<PredictionResponse> Predictions);
+internal sealed record PredictionBatchResponse(IReadOnlyList<PredictionResponse> Predictions);
 
-public sealed record SimilarItem(string ItemId, string? Title, float Similarity);
+internal sealed record SimilarItem(string ItemId, string? Title, float Similarity);
 
-public sealed record SimilarItemsResponse(string ItemId, string? Title, int K, IReadOnlyList<SimilarItem> Items);
+internal sealed record SimilarItemsResponse(string ItemId, string? Title, int K, IReadOnlyList<SimilarItem> Items);
 
-public sealed record ItemSummary(string ItemId, string? Title);
+internal sealed record ItemSummary(string ItemId, string? Title);
 
-public sealed record ItemSearchResponse(string Search, IReadOnlyList<ItemSummary> Items);
+internal sealed record ItemSearchResponse(string Search, IReadOnlyList<ItemSummary> Items);
 
-public sealed record AdminResponse(bool Success, string Message, string? RunId, int? Version);
+internal sealed record AdminResponse(bool Success, string Message, string? RunId, int? Version);

@@ -1,10 +1,11 @@
+using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Serving;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LatentLens.Api.Apis;
 
-public static class ItemsApi
+internal static class ItemsApi
 {
     public static RouteGroupBuilder MapItemsApi(this IEndpointRouteBuilder app)
     {
@@ -75,7 +76,7 @@ public static class ItemsApi
                 detail: $"Similar items need item factors; the model being served ({loaded.Model.Algorithm}) has none.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        var top = RecommendationEngine.Similar(loaded, index, count);
+        var top = Ranker.Similar(loaded.Model, loaded.ItemNorms, index, count);
         return TypedResults.Ok(new SimilarItemsResponse(item, loaded.TitleOf(index), count,
             [.. top.Select(t => new SimilarItem(loaded.Model.Items.ToRaw(t.Item), loaded.TitleOf(t.Item), t.Score))]));
     }

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LatentLens.Api.Apis;
 
-public static class ModelApi
+internal static class ModelApi
 {
     public static RouteGroupBuilder MapModelApi(this IEndpointRouteBuilder app)
     {

@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
+using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Serving;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LatentLens.Api.Apis;
 
-public static class RecommendationsApi
+internal static class RecommendationsApi
 {
     public const int MaxBatch = 1000;
     private const int MaxBodyBytes = 1 << 20;
@@ -57,14 +58,14 @@ public static class RecommendationsApi
         }
 
         var start = Stopwatch.GetTimestamp();
-        var top = RecommendationEngine.RecommendCached(loaded, index, count, exclude);
+        var top = loaded.Recommend(index, count, exclude);
         LatentLensTelemetry.RecommendationDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         LatentLensTelemetry.RecommendationsServed.Add(top.Length);
 
         var items = new RecommendedItem[top.Length];
         for (var j = 0; j < top.Length; j++)
         {
-            items[j] = new RecommendedItem(loaded.Model.Items.ToRaw(top[j].Item), loaded.TitleOf(top[j].Item), RecommendationEngine.PredictedRating(loaded, index, top[j]));
+            items[j] = new RecommendedItem(loaded.Model.Items.ToRaw(top[j].Item), loaded.TitleOf(top[j].Item), Ranker.PredictedRating(loaded.Model, index, top[j]));
         }
 
         return TypedResults.Ok(new RecommendationsResponse(user, count, exclude, items));

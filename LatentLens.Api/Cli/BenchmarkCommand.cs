@@ -6,6 +6,9 @@ using System.Runtime.Intrinsics;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Ranking;
+using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
 
 namespace LatentLens.Api.Cli;
 
@@ -38,23 +41,18 @@ internal static class BenchmarkCommand
         {
             var output = parse.InvocationConfiguration.Output;
             WriteMachine(output);
-            var root = Path.GetFullPath(parse.GetValue(mlruns)!);
-            var origin = Serving.ModelResolver.Resolve(root, out _);
-            if (parse.GetValue(runId) is { } id)
+            var store = new MlflowStore(parse.GetValue(mlruns)!);
+            var origin = parse.GetValue(runId) is { } id
+                ? store.FindRun(id) is { } run ? ModelOrigin.Of(run) : null
+                : ChampionResolver.Resolve(store, new ProblemSink());
+            if (origin?.Run is null || origin.Defect is not null)
             {
-                var reader = new Tracking.MlflowStoreReader(root);
-                var run = reader.ReadExperiments().SelectMany(e => reader.ReadRuns(e.Id)).FirstOrDefault(r => r.RunId == id);
-                origin = run is null ? null : new Serving.ModelOrigin(run.ExperimentId, run.RunId, run.RunName, null, null, null, run.Params, run.Metrics);
-            }
-
-            if (origin is null || origin.Defect is not null)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"error: no servable model in {root}");
+                parse.InvocationConfiguration.Error.WriteLine($"error: no servable model in {store.Root}");
                 return 1;
             }
 
-            var loaded = new Serving.LoadedModel(Tracking.ModelArtifact.Load(Serving.ModelResolver.ModelFolder(root, origin)), origin, DateTimeOffset.UtcNow);
-            var model = loaded.Model;
+            var saved = store.LoadModel(origin.Run);
+            var model = saved.Model;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"model: {origin.RunName} (version {origin.Version}), {model.Users.Count} users x {model.Items.Count} items x {model.Factors} factors (stride {model.Stride})"));
             var count = parse.GetValue(requests);
@@ -62,7 +60,7 @@ internal static class BenchmarkCommand
             var random = new Random(1);
             for (var w = 0; w < 2_000; w++)
             {
-                Serving.RecommendationEngine.Recommend(loaded, random.Next(model.Users.Count), top, excludeRated: true);
+                Ranker.Recommend(saved, random.Next(model.Users.Count), top, excludeRated: true);
             }
 
             var times = new double[count];
@@ -71,7 +69,7 @@ internal static class BenchmarkCommand
             for (var n = 0; n < count; n++)
             {
                 var start = Stopwatch.GetTimestamp();
-                Serving.RecommendationEngine.Recommend(loaded, users[n], top, excludeRated: true);
+                Ranker.Recommend(saved, users[n], top, excludeRated: true);
                 times[n] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
             }
 

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace LatentLens.Api.Cli;
 
 /// <summary>The command line of LatentLens.Api: <c>dotnet run --project LatentLens.Api -- train ...</c>.</summary>
-public static class CliApp
+internal static class CliApp
 {
     private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "train", "benchmark", "register", "promote" };
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
 
 namespace LatentLens.Api.Cli;
 
@@ -17,22 +18,20 @@ internal static class RegistryCommands
         command.SetAction(parse => Guard(parse, () =>
         {
             var store = new MlflowStore(parse.GetValue(mlruns)!);
-            var reader = new MlflowStoreReader(store.Root);
             var id = parse.GetValue(runId)!;
-            var run = reader.ReadExperiments().SelectMany(e => reader.ReadRuns(e.Id)).FirstOrDefault(r => r.RunId == id)
+            var run = store.FindRun(id)
                 ?? throw new InvalidOperationException($"No run {id} in {store.Root}.");
             if (run.Status != RunStatus.Finished)
             {
                 throw new InvalidOperationException($"Run {id} is {run.Status}, not finished: only finished runs are registered.");
             }
 
-            var registry = new ModelRegistry(store);
             var name = parse.GetValue(model)!;
-            var version = registry.RegisterVersion(name, run.ExperimentId, run.RunId, description: run.RunName);
+            var version = store.RegisterVersion(name, run.ExperimentId, run.RunId, description: run.RunName);
             parse.InvocationConfiguration.Output.WriteLine($"Registered {run.RunName} ({run.RunId}) as {name} version {version}.");
             if (parse.GetValue(alias) is { } a)
             {
-                registry.SetAlias(name, a, version);
+                store.SetAlias(name, a, version);
                 parse.InvocationConfiguration.Output.WriteLine($"{a} -> version {version}.");
             }
         }));
@@ -42,7 +41,7 @@ internal static class RegistryCommands
     public static Command Promote()
     {
         var bestBy = new Option<string>("--best-by") { Description = "The metric that decides (rmse, mae: lower is better; precision_at_10, recall_at_10, ndcg_at_10: higher).", DefaultValueFactory = _ => "rmse" };
-        var alias = new Option<string>("--alias") { Description = "The alias to move.", DefaultValueFactory = _ => ModelRegistry.ChampionAlias };
+        var alias = new Option<string>("--alias") { Description = "The alias to move.", DefaultValueFactory = _ => LatentLensConventions.ChampionAlias };
         var mlruns = TrackingOptions.Mlruns();
         var experiment = TrackingOptions.Experiment();
         var model = TrackingOptions.Model();

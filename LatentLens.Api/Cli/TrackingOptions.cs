@@ -1,5 +1,4 @@
 using System.CommandLine;
-using LatentLens.Api.Tracking;
 
 namespace LatentLens.Api.Cli;
 
@@ -7,7 +6,7 @@ namespace LatentLens.Api.Cli;
 internal static class TrackingOptions
 {
     /// <summary>The environment variable the app host sets for the API; the command line honours it too.</summary>
-    public const string MlrunsEnvironmentVariable = "LatentLens__MlrunsPath";
+    public const string MlrunsEnvironmentVariable = LatentLensConventions.MlrunsPathVariable;
 
     public static Option<string> Mlruns() => new("--mlruns")
     {
@@ -19,12 +18,12 @@ internal static class TrackingOptions
     public static Option<string> Experiment() => new("--experiment")
     {
         Description = "The MLflow experiment the runs belong to.",
-        DefaultValueFactory = _ => TrainingRecorder.DefaultExperiment,
+        DefaultValueFactory = _ => LatentLensConventions.ExperimentName,
     };
 
     public static Option<string> Model() => new("--model")
     {
         Description = "The registered model.",
-        DefaultValueFactory = _ => ModelRegistry.DefaultModelName,
+        DefaultValueFactory = _ => LatentLensConventions.RegisteredModelName,
     };
 }

@@ -5,7 +5,8 @@ using System.Text.Json.Nodes;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
-using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
+using LatentLens.Api.Training;
 
 namespace LatentLens.Api.Cli;
 
@@ -117,94 +118,37 @@ internal sealed class TrainCommand
     {
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
+        var json = parse.GetValue(_json);
         try
         {
-            var configurations = Configurations(parse).ToList();
-            foreach (var c in configurations)
-            {
-                AlgorithmFactory.Create(c);
-            }
-
-            var (data, splits, splitDescription) = await LoadSplitsAsync(parse, stderr, cancellationToken);
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Data: {data.Name} ({data.Ratings.Count:N0} ratings, scale {data.Scale}), {splitDescription}; {configurations.Count} configuration(s)."));
-
-            var k = parse.GetValue(_k);
+            var grid = new ParameterGrid(
+                parse.GetValue(_algorithm)!, parse.GetValue(_factors) ?? [], parse.GetValue(_epochs) ?? [],
+                parse.GetValue(_lr) ?? [], parse.GetValue(_reg) ?? [], parse.GetValue(_seed));
+            var configurations = TrainingPipeline.Validate(grid);
             var track = !parse.GetValue(_noTrack);
             if (!track && parse.GetValue(_register))
             {
                 throw new ArgumentException("--register needs the runs recorded: drop --no-track.");
             }
 
-            var store = new MlflowStore(parse.GetValue(_mlruns)!);
-            TrainingRecorder? recorder = null;
-            RunWriter? parent = null;
-            if (track)
+            var data = await TrainingData.LoadAsync(DataSpec(parse), stderr.WriteLine, cancellationToken);
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Data: {data.Data.Name} ({data.Data.Ratings.Count:N0} ratings, scale {data.Data.Scale}), {data.SplitDescription}; {configurations.Count} configuration(s)."));
+
+            var request = new TrainingRequest
             {
-                var experimentName = parse.GetValue(_experiment)!;
-                recorder = new TrainingRecorder(store, store.GetOrCreateExperiment(experimentName));
-                stderr.WriteLine($"Recording runs in {store.Root}, experiment '{experimentName}'.");
-                if (configurations.Count > 1)
-                {
-                    parent = recorder.StartParent($"sweep-{string.Join('-', configurations.Select(c => c.Algorithm).Distinct())}-{configurations.Count}", SweepParams(parse));
-                }
-            }
-
-            var results = new List<EvaluationResult>();
-            var recorded = new List<RecordedRun>();
-            try
+                Data = data,
+                Grid = grid,
+                K = parse.GetValue(_k),
+                Track = track,
+                Experiment = parse.GetValue(_experiment)!,
+                Register = parse.GetValue(_register),
+            };
+            var store = track ? new MlflowStore(parse.GetValue(_mlruns)!) : null;
+            var outcome = TrainingPipeline.Run(store, request, new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), cancellationToken);
+            if (json)
             {
-                foreach (var settings in configurations)
-                {
-                    var algorithm = AlgorithmFactory.Create(settings);
-                    stderr.WriteLine($"Evaluating {algorithm.DisplayName} ...");
-                    var result = Evaluator.Evaluate(algorithm, splits, data.Scale, k, 4.0, new ConsoleProgress(stderr), cancellationToken);
-                    results.Add(result);
-                    if (!parse.GetValue(_json))
-                    {
-                        stdout.WriteLine();
-                        stdout.Write(ResultsTable.Render(result, data.Name));
-                    }
-
-                    if (recorder is not null)
-                    {
-                        stderr.WriteLine($"  fitting {algorithm.DisplayName} on all {data.Ratings.Count:N0} ratings and recording the run ...");
-                        var run = recorder.Record(algorithm, data, splitDescription, result, parent?.RunId, cancellationToken: cancellationToken);
-                        recorded.Add(run);
-                        stderr.WriteLine($"  recorded run {run.RunId} ({run.Name})");
-                    }
-                }
-
-                if (parent is not null)
-                {
-                    recorder!.FinishParent(parent, recorded);
-                    stderr.WriteLine($"Sweep recorded as parent run {parent.RunId}.");
-                }
-            }
-            catch (Exception ex) when (parent is not null && parent.EndedWith is null)
-            {
-                parent.End(ex is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, ex.Message);
-                throw;
-            }
-
-            if (parse.GetValue(_register))
-            {
-                var registry = new ModelRegistry(store);
-                foreach (var run in recorded)
-                {
-                    var version = registry.RegisterVersion(ModelRegistry.DefaultModelName, recorder!.ExperimentId, run.RunId, description: run.Name);
-                    stderr.WriteLine($"Registered {run.Name} as {ModelRegistry.DefaultModelName} version {version}.");
-                }
-
-                var promotion = Promotion.PromoteBest(store, parse.GetValue(_experiment)!, "rmse");
-                stderr.WriteLine(promotion.Moved
-                    ? $"champion -> version {promotion.Version} ({promotion.RunName}, RMSE {promotion.Score:F4}; was {promotion.PreviousVersion?.ToString(CultureInfo.InvariantCulture) ?? "unset"})."
-                    : $"champion stays at version {promotion.Version} ({promotion.RunName}, RMSE {promotion.Score:F4}).");
-            }
-
-            if (parse.GetValue(_json))
-            {
-                stdout.WriteLine(EvaluationJson.Summary(data.Name, splitDescription, results).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                stdout.WriteLine(EvaluationJson.Summary(data.Data.Name, data.SplitDescription, outcome.Results).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             }
 
             return 0;
@@ -221,142 +165,38 @@ internal sealed class TrainCommand
         }
     }
 
-    private Dictionary<string, string> SweepParams(ParseResult parse)
+    private DataSpec DataSpec(ParseResult parse) => new()
     {
-        static string List<T>(T[]? values) => values is { Length: > 0 } ? string.Join(",", values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))) : "default";
-        return new Dictionary<string, string>
-        {
-            ["sweep.algorithm"] = string.Join(",", parse.GetValue(_algorithm)!.Distinct()),
-            ["sweep.factors"] = List(parse.GetValue(_factors)),
-            ["sweep.epochs"] = List(parse.GetValue(_epochs)),
-            ["sweep.lr"] = List(parse.GetValue(_lr)),
-            ["sweep.reg"] = List(parse.GetValue(_reg)),
-            ["seed"] = parse.GetValue(_seed).ToString(CultureInfo.InvariantCulture),
-        };
-    }
+        Dataset = parse.GetValue(_dataset)!,
+        DatasetGiven = parse.GetResult(_dataset) is { Implicit: false },
+        DataPath = parse.GetValue(_data),
+        TrainFiles = parse.GetValue(_train) ?? [],
+        TestFiles = parse.GetValue(_test) ?? [],
+        Folds = parse.GetValue(_folds),
+        FoldsGiven = parse.GetResult(_folds) is { Implicit: false },
+        Seed = parse.GetValue(_seed),
+        CacheDir = parse.GetValue(_cacheDir),
+        DownloadUrl = parse.GetValue(_downloadUrl)!,
+    };
 
     /// <summary>
-    /// Every combination of the given values. When several algorithms are swept, each takes only
-    /// the hyper-parameters it has; a single algorithm given one it lacks is an error (AlgorithmFactory).
+    /// Messages, folds and epochs on stderr (one line per epoch when logged, one updating line on a
+    /// terminal); each configuration's table on stdout as soon as it is evaluated, unless the output is JSON.
     /// </summary>
-    private IEnumerable<AlgorithmSettings> Configurations(ParseResult parse)
-    {
-        var seed = parse.GetValue(_seed);
-        var algorithms = parse.GetValue(_algorithm)!.Distinct().ToList();
-        IEnumerable<T?> Values<T>(T[]? values, string algorithm, string parameter)
-            where T : struct =>
-            values is { Length: > 0 } && (algorithms.Count == 1 || AlgorithmFactory.Accepts(algorithm, parameter))
-                ? values.Select(v => (T?)v)
-                : [null];
-
-        var seen = new HashSet<AlgorithmSettings>();
-        foreach (var algorithm in algorithms)
-        {
-            foreach (var factors in Values(parse.GetValue(_factors), algorithm, "factors"))
-            {
-                foreach (var epochs in Values(parse.GetValue(_epochs), algorithm, "epochs"))
-                {
-                    foreach (var lr in Values(parse.GetValue(_lr), algorithm, "lr"))
-                    {
-                        foreach (var reg in Values(parse.GetValue(_reg), algorithm, "reg"))
-                        {
-                            var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, seed);
-                            if (seen.Add(settings))
-                            {
-                                yield return settings;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private async Task<(RatingData Data, IReadOnlyList<Split> Splits, string Description)> LoadSplitsAsync(
-        ParseResult parse, TextWriter log, CancellationToken cancellationToken)
-    {
-        var trainFiles = parse.GetValue(_train) ?? [];
-        var testFiles = parse.GetValue(_test) ?? [];
-        var seed = parse.GetValue(_seed);
-
-        if (trainFiles.Length > 0 || testFiles.Length > 0)
-        {
-            if (parse.GetResult(_folds) is { Implicit: false })
-            {
-                throw new ArgumentException("--folds cannot be combined with --train/--test: the files are the splits.");
-            }
-
-            if (parse.GetValue(_data) is not null || parse.GetResult(_dataset) is { Implicit: false })
-            {
-                throw new ArgumentException("--data/--dataset cannot be combined with --train/--test.");
-            }
-
-            IReadOnlyList<(string Name, string Train, string Test)> pairs;
-            if (trainFiles.Length == 1 && testFiles.Length == 0 && Directory.Exists(trainFiles[0]))
-            {
-                pairs = Splits.MovieLensFolderSplits(trainFiles[0]);
-            }
-            else if (trainFiles.Length != testFiles.Length)
-            {
-                throw new ArgumentException($"--train and --test come in pairs: {trainFiles.Length} --train and {testFiles.Length} --test given.");
-            }
-            else
-            {
-                pairs = [.. trainFiles.Select((t, n) => (Path.GetFileNameWithoutExtension(t), t, testFiles[n]))];
-            }
-
-            return ReadPairs(pairs);
-        }
-
-        RatingData data;
-        if (parse.GetValue(_data) is { } path)
-        {
-            if (parse.GetResult(_dataset) is { Implicit: false })
-            {
-                throw new ArgumentException("Give either --data or --dataset, not both.");
-            }
-
-            data = DatasetCatalog.ReadPath(path);
-        }
-        else
-        {
-            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-            var downloader = new MovieLens100kDownloader(http, parse.GetValue(_downloadUrl)!, parse.GetValue(_cacheDir) ?? MovieLens100kDownloader.DefaultCacheRoot());
-            data = await DatasetCatalog.LoadAsync(parse.GetValue(_dataset)!, downloader, log.WriteLine, cancellationToken);
-        }
-
-        var folds = parse.GetValue(_folds);
-        return (data, Splits.KFold(data.Ratings, folds, seed), string.Create(CultureInfo.InvariantCulture, $"{folds}-fold cross-validation (seed {seed})"));
-    }
-
-    private static (RatingData, IReadOnlyList<Split>, string) ReadPairs(IReadOnlyList<(string Name, string Train, string Test)> pairs)
-    {
-        var splits = new List<Split>();
-        var scale = RatingReaders.MovieLens100kScale;
-        foreach (var (name, train, test) in pairs)
-        {
-            var trainRatings = RatingReaders.ReadFile(train, scale: null);
-            var testRatings = RatingReaders.ReadFile(test, scale: null);
-            splits.Add(new Split(name, trainRatings, testRatings));
-        }
-
-        if (pairs.Any(p => p.Train.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)))
-        {
-            var all = splits.SelectMany(s => s.Train.Concat(s.Test)).ToList();
-            scale = new RatingScale(all.Min(r => r.Value), all.Max(r => r.Value));
-        }
-
-        var folder = Path.GetDirectoryName(Path.GetFullPath(pairs[0].Train))!;
-        var titles = RatingReaders.ReadMovieLens100kTitles(Path.Combine(folder, "u.item"));
-        // The final model of a run is fitted on all of the first split's ratings (u1.base + u1.test = u.data).
-        var data = new RatingData(new DirectoryInfo(folder).Name, folder, [.. splits[0].Train, .. splits[0].Test], scale, titles);
-        return (data, splits, $"given splits {string.Join(", ", pairs.Select(p => p.Name))}");
-    }
-
-    /// <summary>Folds and epochs on stderr: one line per epoch when logged, one updating line on a terminal.</summary>
-    private sealed class ConsoleProgress(TextWriter error) : IEvaluationProgress
+    private sealed class ConsoleProgress(TextWriter output, TextWriter error, string dataName, bool printTables) : ITrainingProgress
     {
         private readonly bool _interactive = ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected;
+
+        public void Message(string text) => error.WriteLine(text);
+
+        public void Evaluated(EvaluationResult result)
+        {
+            if (printTables)
+            {
+                output.WriteLine();
+                output.Write(ResultsTable.Render(result, dataName));
+            }
+        }
 
         public void FoldStarted(string fold, int index, int count) =>
             error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  [{index}/{count}] {fold}: fitting ..."));

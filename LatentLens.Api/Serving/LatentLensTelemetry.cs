@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace LatentLens.Api.Serving;
 
 /// <summary>The one telemetry name of the API: its activity source and meter, and the instruments on it.</summary>
-public static class LatentLensTelemetry
+internal static class LatentLensTelemetry
 {
     public const string Name = "LatentLens.Api";
 

@@ -1,33 +1,18 @@
+using System.Collections.Concurrent;
 using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
 
 namespace LatentLens.Api.Serving;
 
 /// <summary>
-/// Where a served model came from: the run, and the registry version and alias when it was resolved
-/// through them. <see cref="Defect"/> says why it cannot be served (e.g. the champion's run is unreadable).
-/// </summary>
-public sealed record ModelOrigin(
-    string ExperimentId,
-    string RunId,
-    string RunName,
-    string? RegisteredModel,
-    int? Version,
-    string? Alias,
-    IReadOnlyDictionary<string, string> Params,
-    IReadOnlyDictionary<string, double> Metrics,
-    string? Defect = null)
-{
-    /// <summary>Identifies what the origin points at; a change means there is a new model to load.</summary>
-    public string Pointer => $"{RegisteredModel}/{Version}/{RunId}";
-}
-
-/// <summary>
 /// A model ready to serve: the saved model, where it came from, and what the endpoints need
-/// precomputed (item norms for cosine similarity, lower-cased titles for search). Immutable:
-/// it is swapped whole, so requests in flight finish on the model they started with.
+/// precomputed (item norms for cosine similarity, lower-cased titles for search). The model and
+/// these never change: a new model is swapped in whole, so requests in flight finish on the one
+/// they started with. Its <see cref="Cache"/> of answers is the one part that grows, and it lives
+/// and dies with the model.
 /// </summary>
-public sealed class LoadedModel
+internal sealed class LoadedModel
 {
     public LoadedModel(SavedModel saved, ModelOrigin origin, DateTimeOffset loadedAt)
     {
@@ -35,15 +20,8 @@ public sealed class LoadedModel
         Saved = saved;
         Origin = origin;
         LoadedAt = loadedAt;
-        var model = saved.Model;
-        ItemNorms = new float[model.Items.Count];
-        for (var i = 0; i < ItemNorms.Length; i++)
-        {
-            var row = model.ItemFactors.AsSpan(i * model.Stride, model.Stride);
-            ItemNorms[i] = model.Factors == 0 ? 0 : MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(row, row));
-        }
-
-        SearchTitles = [.. model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)];
+        ItemNorms = Ranker.ItemNorms(saved.Model);
+        SearchTitles = [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)];
     }
 
     public SavedModel Saved { get; }
@@ -58,14 +36,46 @@ public sealed class LoadedModel
 
     public string[] SearchTitles { get; }
 
-    /// <summary>
-    /// Ranked items already computed for this model, by (user, k, excludeRated). A model never
-    /// changes, so neither do its answers; the cache lives and dies with the model, and stops
-    /// growing at <see cref="MaxCachedResults"/> entries.
-    /// </summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<(int User, int K, bool ExcludeRated), ScoredItem[]> RecommendationCache { get; } = new();
-
-    public const int MaxCachedResults = 100_000;
+    public RecommendationCache Cache { get; } = new();
 
     public string? TitleOf(int item) => Saved.Titles.TryGetValue(Model.Items.ToRaw(item), out var title) ? title : null;
+
+    /// <summary>The user's top k from the cache, ranking (once) what was not asked before.</summary>
+    public ScoredItem[] Recommend(int user, int k, bool excludeRated) =>
+        Cache.GetOrRank((user, k, excludeRated), key => Ranker.Recommend(Saved, key.User, key.K, key.ExcludeRated));
+}
+
+/// <summary>
+/// Ranked items already computed for one model, by (user, k, excludeRated). A model never changes,
+/// so neither do its answers. Bounded: past <see cref="MaxEntries"/> answers are computed and not kept.
+/// </summary>
+internal sealed class RecommendationCache
+{
+    public const int MaxEntries = 100_000;
+
+    private readonly ConcurrentDictionary<(int User, int K, bool ExcludeRated), ScoredItem[]> _entries = new();
+    private long _rankings;
+
+    /// <summary>How many rankings were computed (cache misses): what the cache saves is requests minus this.</summary>
+    public long Rankings => Interlocked.Read(ref _rankings);
+
+    public int Count => _entries.Count;
+
+    public ScoredItem[] GetOrRank((int User, int K, bool ExcludeRated) key, Func<(int User, int K, bool ExcludeRated), ScoredItem[]> rank)
+    {
+        ArgumentNullException.ThrowIfNull(rank);
+        if (_entries.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        Interlocked.Increment(ref _rankings);
+        var top = rank(key);
+        if (_entries.Count < MaxEntries)
+        {
+            _entries.TryAdd(key, top);
+        }
+
+        return top;
+    }
 }

@@ -3,20 +3,20 @@ namespace LatentLens.Api.Serving;
 /// <summary>The API's log messages, source-generated, with stable event ids.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Serving model {RunName} (run {RunId}, version {Version}) loaded from {Folder} in {Milliseconds} ms")]
-    public static partial void ModelLoaded(ILogger logger, string runName, string runId, int? version, string folder, long milliseconds);
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Serving model {RunName} (run {RunId}, version {Version}) loaded from {Store} in {Milliseconds} ms")]
+    public static partial void ModelLoaded(ILogger logger, string runName, string runId, int? version, string store, long milliseconds);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Rejected the new model {RunName} (run {RunId}): {Reason}. The previous model keeps serving")]
     public static partial void ModelRejected(ILogger logger, string runName, string runId, string reason);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "No model to serve in {Mlruns}: no champion and no finished run with a model. Model endpoints answer 503 until one appears")]
-    public static partial void NoModel(ILogger logger, string mlruns);
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "No model to serve in {Store}: no champion and no finished run with a model. Model endpoints answer 503 until one appears")]
+    public static partial void NoModel(ILogger logger, string store);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "MLflow store problem: {Problem}")]
     public static partial void StoreProblem(ILogger logger, string problem);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Checking {Mlruns} for a new model failed")]
-    public static partial void WatchFailed(ILogger logger, string mlruns, Exception exception);
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Checking {Store} for a new model failed")]
+    public static partial void WatchFailed(ILogger logger, string store, Exception exception);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Training requested through the admin endpoint finished: run {RunId}, RMSE {Rmse}, champion {Outcome}")]
     public static partial void TrainingFinished(ILogger logger, string runId, double rmse, string outcome);

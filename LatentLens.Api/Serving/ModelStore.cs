@@ -5,14 +5,14 @@ using Microsoft.Extensions.Options;
 namespace LatentLens.Api.Serving;
 
 /// <summary>What a reload did.</summary>
-public sealed record ReloadResult(bool Changed, bool Ready, string Message, ModelOrigin? Origin);
+internal sealed record ReloadResult(bool Changed, bool Ready, string Message, ModelOrigin? Origin);
 
 /// <summary>
 /// Holds the model being served and swaps in a new one atomically. A new model is loaded and
 /// checked completely before the swap; one that fails to load is rejected with a warning and the
 /// previous model keeps serving.
 /// </summary>
-public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<ModelStore> logger)
+internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> logger)
 {
     private readonly Lock _reloadLock = new();
     private LoadedModel? _current;
@@ -20,7 +20,8 @@ public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<Mode
     private string _reportedProblems = string.Empty;
     private bool _reportedNoModel;
 
-    public string Mlruns { get; } = options.Value.MlrunsFullPath;
+    /// <summary>Where models come from, for messages.</summary>
+    public string Location => tracking.Location;
 
     /// <summary>The model serving now, or null while there is none. Read it once per request.</summary>
     public LoadedModel? Current => Volatile.Read(ref _current);
@@ -30,7 +31,9 @@ public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<Mode
     {
         lock (_reloadLock)
         {
-            var origin = ModelResolver.Resolve(Mlruns, out var problems);
+            var sink = new ProblemSink();
+            var origin = ChampionResolver.Resolve(tracking, sink);
+            var problems = sink.Problems;
 
             // The store is polled every few seconds: say what is wrong with it once, not on every poll.
             var signature = string.Join('\n', problems);
@@ -49,11 +52,11 @@ public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<Mode
             {
                 if (current is null && !_reportedNoModel)
                 {
-                    Log.NoModel(logger, Mlruns);
+                    Log.NoModel(logger, Location);
                     _reportedNoModel = true;
                 }
 
-                return new ReloadResult(false, current is not null, current is null ? $"No model to serve in {Mlruns}." : "The store points at no model; the current one keeps serving.", current?.Origin);
+                return new ReloadResult(false, current is not null, current is null ? $"No model to serve in {Location}." : "The store points at no model; the current one keeps serving.", current?.Origin);
             }
 
             if (!force && (origin.Pointer == current?.Origin.Pointer || origin.Pointer == _rejectedPointer))
@@ -64,21 +67,20 @@ public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<Mode
             using var activity = LatentLensTelemetry.ActivitySource.StartActivity("model.load");
             activity?.SetTag("latentlens.run_id", origin.RunId);
             activity?.SetTag("latentlens.model.version", origin.Version);
-            var folder = ModelResolver.ModelFolder(Mlruns, origin);
             var clock = Stopwatch.StartNew();
             try
             {
-                if (origin.Defect is not null)
+                if (origin.Defect is not null || origin.Run is null)
                 {
-                    throw new InvalidDataException(origin.Defect);
+                    throw new InvalidDataException(origin.Defect ?? $"the run {origin.RunId} could not be read");
                 }
 
-                var loaded = new LoadedModel(ModelArtifact.Load(folder), origin, DateTimeOffset.UtcNow);
+                var loaded = new LoadedModel(tracking.LoadModel(origin.Run), origin, DateTimeOffset.UtcNow);
                 Volatile.Write(ref _current, loaded);
                 _rejectedPointer = null;
                 _reportedNoModel = false;
                 LatentLensTelemetry.SetModelVersion(origin.Version ?? 0);
-                Log.ModelLoaded(logger, origin.RunName, origin.RunId, origin.Version, folder, clock.ElapsedMilliseconds);
+                Log.ModelLoaded(logger, origin.RunName, origin.RunId, origin.Version, Location, clock.ElapsedMilliseconds);
                 return new ReloadResult(true, true, $"Serving {origin.RunName} (run {origin.RunId}{(origin.Version is { } v ? $", version {v}" : string.Empty)}).", origin);
             }
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
@@ -97,7 +99,7 @@ public sealed class ModelStore(IOptions<LatentLensOptions> options, ILogger<Mode
 /// every bind mount (Docker Desktop, network shares), and reading the registry's few small files
 /// every couple of seconds costs nothing.
 /// </summary>
-public sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
+internal sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -110,7 +112,7 @@ public sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions> o
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Log.WatchFailed(logger, store.Mlruns, ex);
+                Log.WatchFailed(logger, store.Location, ex);
             }
 
             try
@@ -126,11 +128,11 @@ public sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions> o
 }
 
 /// <summary>Ready once a model is loaded: the readiness endpoint and the dashboard's health use it.</summary>
-public sealed class ModelReadyHealthCheck(ModelStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+internal sealed class ModelReadyHealthCheck(ModelStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(store.Current is { } model
             ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"Serving {model.Origin.RunName}")
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"No model loaded from {store.Mlruns}"));
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"No model loaded from {store.Location}"));
 }

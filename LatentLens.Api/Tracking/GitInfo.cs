@@ -1,7 +1,7 @@
 namespace LatentLens.Api.Tracking;
 
 /// <summary>The commit the working directory is checked out at, read from <c>.git</c> without running git.</summary>
-public static class GitInfo
+internal static class GitInfo
 {
     public static string? CurrentCommit(string startDirectory)
     {

@@ -12,7 +12,7 @@ namespace LatentLens.Api.Tracking;
 /// components (PCA with MathNet.Numerics), every item a dot, the most-rated items labelled with
 /// their titles. SVG, which the MLflow UI shows as an image.
 /// </summary>
-public static class ItemMapSvg
+internal static class ItemMapSvg
 {
     private const int Width = 900;
     private const int Height = 700;

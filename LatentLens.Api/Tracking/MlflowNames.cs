@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace LatentLens.Api.Tracking;
 
 /// <summary>MLflow's rules for names, ids, statuses and timestamps (utils/validation.py).</summary>
-public static partial class MlflowNames
+internal partial class MlflowNames
 {
     public const int MaxKeyLength = 250;
     public const int MaxParamValueLength = 6000;
@@ -79,6 +79,9 @@ public static partial class MlflowNames
     /// <summary>Milliseconds since the Unix epoch, UTC: the only timestamp MLflow reads.</summary>
     public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
+    /// <summary>The time format of <c>utc_time_created</c> in an MLmodel file and in <c>mlflow.log-model.history</c>.</summary>
+    public static string FormatModelTime(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+
     /// <summary>A metric or param value as Python's <c>float()</c> reads it: invariant culture, round-trip precision.</summary>
     public static string FormatDouble(double value) => value switch
     {
@@ -90,7 +93,7 @@ public static partial class MlflowNames
 }
 
 /// <summary>MLflow's run statuses, stored as these integers.</summary>
-public enum RunStatus
+internal enum RunStatus
 {
     Running = 1,
     Scheduled = 2,

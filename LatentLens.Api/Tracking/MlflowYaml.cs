@@ -13,7 +13,7 @@ namespace LatentLens.Api.Tracking;
 /// <c>0123</c> is an octal number to MLflow's reader, an unquoted <c>yes</c> a bool), integers and
 /// null plain, no BOM, no document markers.
 /// </summary>
-public static class MlflowYaml
+internal static class MlflowYaml
 {
     /// <summary>Marks a value that must be written as a plain integer or float.</summary>
     public readonly record struct Number(string Text)

@@ -6,56 +6,13 @@ using LatentLens.Api.Recommender.Data;
 
 namespace LatentLens.Api.Tracking;
 
-/// <summary>A trained model with what serving needs beside it: titles and the items each user rated in training.</summary>
-public sealed record SavedModel(
-    FactorModel Model,
-    IReadOnlyDictionary<string, string> Titles,
-    int[] RatedOffsets,
-    int[] RatedItems,
-    IReadOnlyDictionary<string, string> Parameters,
-    string TrainedAt)
-{
-    /// <summary>The dense indices of the items <paramref name="user"/> rated in training.</summary>
-    public ReadOnlySpan<int> RatedBy(int user) => RatedItems.AsSpan(RatedOffsets[user], RatedOffsets[user + 1] - RatedOffsets[user]);
-
-    /// <summary>Builds the saved form from a model and the trainset it was fitted on.</summary>
-    public static SavedModel From(FactorModel model, Trainset trainset, IReadOnlyDictionary<string, string> titles, IReadOnlyDictionary<string, string> parameters)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(trainset);
-        var offsets = new int[trainset.UserCount + 1];
-        foreach (var u in trainset.UserIndex)
-        {
-            offsets[u + 1]++;
-        }
-
-        for (var u = 0; u < trainset.UserCount; u++)
-        {
-            offsets[u + 1] += offsets[u];
-        }
-
-        // The trainset is grouped by user, so its item column is already in user order.
-        var items = (int[])trainset.ItemIndex.Clone();
-        var itemTitles = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var id in model.Items.RawIds)
-        {
-            if (titles.TryGetValue(id, out var title))
-            {
-                itemTitles[id] = title;
-            }
-        }
-
-        return new SavedModel(model, itemTitles, offsets, items, parameters, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
-    }
-}
-
 /// <summary>
 /// The <c>model/</c> artifact of a run, format version 1: an <c>MLmodel</c> file with a
 /// <c>latentlens</c> flavor, the arrays as NumPy <c>.npy</c> files (float32 factors and biases,
 /// int32 rated-item lists) and <c>model.json</c> with the id maps, global mean, rating scale,
 /// titles and parameters. Python: <c>np.load("item_factors.npy")</c>, <c>json.load(open("model.json"))</c>.
 /// </summary>
-public static class ModelArtifact
+internal static class ModelArtifact
 {
     public const int FormatVersion = 1;
     public const string FlavorName = "latentlens";
@@ -92,7 +49,7 @@ public static class ModelArtifact
             },
         };
 
-        var time = createdUtc.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+        var time = MlflowNames.FormatModelTime(createdUtc);
         return
         [
             ("user_factors.npy", NpyFile.WriteMatrix(m.UserFactors, m.Users.Count, m.Factors, m.Stride)),

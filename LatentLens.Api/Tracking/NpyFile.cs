@@ -11,7 +11,7 @@ namespace LatentLens.Api.Tracking;
 /// the format is a 10-byte preamble, a Python-literal header and raw data, and no kept .NET package
 /// writes it without pulling in a whole array library.
 /// </summary>
-public static partial class NpyFile
+internal partial class NpyFile
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 

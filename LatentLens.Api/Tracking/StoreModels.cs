@@ -1,18 +1,18 @@
 namespace LatentLens.Api.Tracking;
 
 /// <summary>Something in the store that MLflow would hide (with a warning) or choke on, naming the file.</summary>
-public sealed record StoreProblem(string Path, string Message, bool BreaksMlflow)
+internal sealed record StoreProblem(string Path, string Message, bool BreaksMlflow)
 {
     public override string ToString() => $"{Path}: {Message}{(BreaksMlflow ? " (MLflow's UI fails on this)" : " (MLflow hides it)")}";
 }
 
-public sealed record ExperimentInfo(string Id, string Name, string LifecycleStage, string ArtifactLocation, long? CreationTime, IReadOnlyDictionary<string, string> Tags);
+internal sealed record ExperimentInfo(string Id, string Name, string LifecycleStage, string ArtifactLocation, long? CreationTime, IReadOnlyDictionary<string, string> Tags);
 
-public readonly record struct MetricPoint(long Timestamp, double Value, long Step);
+internal readonly record struct MetricPoint(long Timestamp, double Value, long Step);
 
-public sealed record RunInput(string DatasetId, string? DatasetName, string? DatasetDigest, IReadOnlyDictionary<string, string> Tags);
+internal sealed record RunInput(string DatasetId, string? DatasetName, string? DatasetDigest, IReadOnlyDictionary<string, string> Tags);
 
-public sealed record RunInfo(
+internal sealed record RunInfo(
     string ExperimentId,
     string RunId,
     string RunName,
@@ -37,9 +37,9 @@ public sealed record RunInfo(
     public string? ParentRunId => Tags.GetValueOrDefault("mlflow.parentRunId");
 }
 
-public sealed record ModelVersionInfo(string Name, int Version, string RunId, string Source, string Status, long CreationTimestamp, IReadOnlyDictionary<string, string> Tags);
+internal sealed record ModelVersionInfo(string Name, int Version, string RunId, string Source, string Status, long CreationTimestamp, IReadOnlyDictionary<string, string> Tags);
 
-public sealed record RegisteredModelInfo(
+internal sealed record RegisteredModelInfo(
     string Name,
     string? Description,
     long CreationTimestamp,

@@ -2,6 +2,8 @@ using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
+using LatentLens.Api.Training;
 
 namespace LatentLens.Tests.Api;
 
@@ -25,21 +27,21 @@ internal sealed class ApiStore : IDisposable
     public RecordedRun Train(IRecommenderAlgorithm algorithm, bool champion = true, int seed = 1)
     {
         var data = Data(seed);
-        var recorder = new TrainingRecorder(Store, Store.GetOrCreateExperiment(TrainingRecorder.DefaultExperiment)) { GitCommit = null };
+        var recorder = new TrainingRecorder(Store, Store.GetOrCreateExperiment(LatentLensConventions.ExperimentName)) { GitCommit = null };
         var result = Evaluator.Evaluate(algorithm, Splits.KFold(data.Ratings, 2, seed), data.Scale);
         var run = recorder.Record(algorithm, data, "2-fold", result);
         if (champion)
         {
             var registry = new ModelRegistry(Store);
-            var version = registry.RegisterVersion(ModelRegistry.DefaultModelName, recorder.ExperimentId, run.RunId);
-            registry.SetAlias(ModelRegistry.DefaultModelName, ModelRegistry.ChampionAlias, version);
+            var version = registry.RegisterVersion(LatentLensConventions.RegisteredModelName, recorder.ExperimentId, run.RunId);
+            registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);
         }
 
         return run;
     }
 
     public string ModelFolder(RecordedRun run) =>
-        Path.Combine(Root, new MlflowStoreReader(Root).FindExperiment(TrainingRecorder.DefaultExperiment)!.Id, run.RunId, "artifacts", "model");
+        Path.Combine(Root, new MlflowStoreReader(Root).FindExperiment(LatentLensConventions.ExperimentName)!.Id, run.RunId, "artifacts", "model");
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

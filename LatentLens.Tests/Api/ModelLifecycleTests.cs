@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
+using LatentLens.Api.Training;
 
 namespace LatentLens.Tests.Api;
 
@@ -54,7 +56,7 @@ public sealed class ModelLifecycleTests : IDisposable
         var worse = _store.Train(new Baseline(new BaselineOptions { Epochs = 1, UserRegularization = 1000, ItemRegularization = 1000 }), champion: false);
         var better = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 30, LearningRate = 0.01 }), champion: false);
         var reader = new MlflowStoreReader(_store.Root);
-        var runs = reader.ReadRuns(reader.FindExperiment(TrainingRecorder.DefaultExperiment)!.Id);
+        var runs = reader.ReadRuns(reader.FindExperiment(LatentLensConventions.ExperimentName)!.Id);
         var best = runs.MinBy(r => r.Metrics["rmse"])!.RunId;
 
         await using var factory = new ApiFactory(_store.Root);
@@ -87,7 +89,7 @@ public sealed class ModelLifecycleTests : IDisposable
         // Two swaps while the load runs: a new champion, then the first one back.
         var second = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 6, Epochs = 5, Seed = 9 }), seed: 1);
         await WaitForRunAsync(client, second.RunId);
-        new ModelRegistry(_store.Store).SetAlias(ModelRegistry.DefaultModelName, ModelRegistry.ChampionAlias, 1);
+        new ModelRegistry(_store.Store).SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, 1);
         await WaitForRunAsync(client, first.RunId);
         await stop.CancelAsync();
         await Task.WhenAll(load);
@@ -110,7 +112,7 @@ public sealed class ModelLifecycleTests : IDisposable
         var folder = _store.ModelFolder(broken);
         var experimentId = Path.GetFileName(Path.GetFullPath(Path.Combine(folder, "..", "..", "..")));
         var registry = new ModelRegistry(_store.Store);
-        var version = registry.RegisterVersion(ModelRegistry.DefaultModelName, experimentId, broken.RunId);
+        var version = registry.RegisterVersion(LatentLensConventions.RegisteredModelName, experimentId, broken.RunId);
         switch (damage)
         {
             case "truncated array":
@@ -127,7 +129,7 @@ public sealed class ModelLifecycleTests : IDisposable
                 break;
         }
 
-        registry.SetAlias(ModelRegistry.DefaultModelName, ModelRegistry.ChampionAlias, version);
+        registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);
 
         // Several reload periods pass; the forced reload says why it refused.
         await Task.Delay(500);
@@ -174,7 +176,7 @@ public sealed class ModelLifecycleTests : IDisposable
         Assert.Contains("champion moved to version 2", body.GetProperty("message").GetString(), StringComparison.Ordinal);
         await WaitForRunAsync(client, trained);
         var reader = new MlflowStoreReader(_store.Root);
-        var run = reader.ReadRuns(reader.FindExperiment(TrainingRecorder.DefaultExperiment)!.Id).Single(r => r.RunId == trained);
+        var run = reader.ReadRuns(reader.FindExperiment(LatentLensConventions.ExperimentName)!.Id).Single(r => r.RunId == trained);
         Assert.Equal(RunStatus.Finished, run.Status);
         Assert.Equal("ml-latest-small", run.Params["dataset"]);
     }
@@ -184,10 +186,9 @@ public sealed class ModelLifecycleTests : IDisposable
     {
         _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 2 }));
         // A version folder without meta.yaml: the registry the watcher reads on every poll has a problem.
-        Directory.CreateDirectory(Path.Combine(_store.Root, "models", ModelRegistry.DefaultModelName, "version-99"));
+        Directory.CreateDirectory(Path.Combine(_store.Root, "models", LatentLensConventions.RegisteredModelName, "version-99"));
         var logger = new CountingLogger();
-        var store = new LatentLens.Api.Serving.ModelStore(
-            Microsoft.Extensions.Options.Options.Create(new LatentLens.Api.LatentLensOptions { MlrunsPath = _store.Root }), logger);
+        var store = new LatentLens.Api.Serving.ModelStore(new MlflowStore(_store.Root), logger);
 
         for (var poll = 0; poll < 5; poll++)
         {

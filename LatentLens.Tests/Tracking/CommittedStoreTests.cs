@@ -1,4 +1,6 @@
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
+using LatentLens.Api.Training;
 
 namespace LatentLens.Tests.Tracking;
 
@@ -11,7 +13,7 @@ public sealed class CommittedStoreTests
     public void EveryFinishedRunWithAModelLoadsAndTheChampionExists()
     {
         var reader = new MlflowStoreReader(Mlruns);
-        var experiment = reader.FindExperiment(TrainingRecorder.DefaultExperiment);
+        var experiment = reader.FindExperiment(LatentLensConventions.ExperimentName);
 
         Assert.NotNull(experiment);
         var runs = reader.ReadRuns(experiment.Id);
@@ -28,9 +30,9 @@ public sealed class CommittedStoreTests
             Assert.True(run.MetricHistories["train_rmse"].Count >= 1);
         }
 
-        var model = reader.FindRegisteredModel(ModelRegistry.DefaultModelName);
+        var model = reader.FindRegisteredModel(LatentLensConventions.RegisteredModelName);
         Assert.NotNull(model);
-        var champion = model.VersionByAlias(ModelRegistry.ChampionAlias);
+        var champion = model.VersionByAlias(LatentLensConventions.ChampionAlias);
         Assert.NotNull(champion);
         Assert.Contains(trained, r => r.RunId == champion.RunId);
         Assert.Empty(reader.Problems);

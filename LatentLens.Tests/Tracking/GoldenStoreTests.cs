@@ -1,4 +1,6 @@
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
+using LatentLens.Api.Training;
 
 namespace LatentLens.Tests.Tracking;
 

@@ -2,6 +2,8 @@ using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
+using LatentLens.Api.Training;
 
 namespace LatentLens.Tests.Tracking;
 
@@ -21,7 +23,7 @@ public sealed class RecordingTests : IDisposable
     private RecordedRun Record(RatingData data, IRecommenderAlgorithm algorithm)
     {
         var store = new MlflowStore(_root);
-        var recorder = new TrainingRecorder(store, store.GetOrCreateExperiment(TrainingRecorder.DefaultExperiment)) { GitCommit = null };
+        var recorder = new TrainingRecorder(store, store.GetOrCreateExperiment(LatentLensConventions.ExperimentName)) { GitCommit = null };
         var splits = Splits.KFold(data.Ratings, 3, seed: 1);
         var result = Evaluator.Evaluate(algorithm, splits, data.Scale);
         return recorder.Record(algorithm, data, "3-fold cross-validation (seed 1)", result);
@@ -153,7 +155,7 @@ public sealed class RecordingTests : IDisposable
         AtomicFile.BeforeRename = null;
         Directory.Delete(_root, recursive: true);
         Directory.CreateDirectory(_root);
-        new MlflowStore(_root).GetOrCreateExperiment(TrainingRecorder.DefaultExperiment);
+        new MlflowStore(_root).GetOrCreateExperiment(LatentLensConventions.ExperimentName);
 
         for (var survive = 0; survive < total - 3; survive++)
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.FileStore;
+using LatentLens.Api.Training;
 
 namespace LatentLens.Tests.Tracking;
 

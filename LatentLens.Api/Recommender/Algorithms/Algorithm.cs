@@ -3,10 +3,10 @@ using LatentLens.Api.Recommender.Data;
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>What training reports after each epoch: the epoch (1-based), the train RMSE and the time since training began.</summary>
-public readonly record struct EpochReport(int Epoch, double TrainRmse, TimeSpan Elapsed);
+internal readonly record struct EpochReport(int Epoch, double TrainRmse, TimeSpan Elapsed);
 
 /// <summary>A training algorithm: same seed and data, identical model.</summary>
-public interface IRecommenderAlgorithm
+internal interface IRecommenderAlgorithm
 {
     /// <summary>The algorithm's name as the command line spells it (<c>baseline</c>, <c>funksvd</c>, <c>puresvd</c>).</summary>
     string Name { get; }

@@ -1,9 +1,9 @@
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>Hyper-parameters as the command line gives them; null means the algorithm's default.</summary>
-public sealed record AlgorithmSettings(string Algorithm, int? Factors = null, int? Epochs = null, double? LearningRate = null, double? Regularization = null, int Seed = 0);
+internal sealed record AlgorithmSettings(string Algorithm, int? Factors = null, int? Epochs = null, double? LearningRate = null, double? Regularization = null, int Seed = 0);
 
-public static class AlgorithmFactory
+internal static class AlgorithmFactory
 {
     public const string Baseline = "baseline";
     public const string FunkSvd = "funksvd";

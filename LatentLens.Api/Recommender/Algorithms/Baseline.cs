@@ -5,7 +5,7 @@ using LatentLens.Api.Recommender.Data;
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>Hyper-parameters of <see cref="Baseline"/>; the defaults are Surprise's <c>BaselineOnly</c> (ALS).</summary>
-public sealed record BaselineOptions
+internal sealed record BaselineOptions
 {
     public int Epochs { get; init; } = 10;
 
@@ -32,7 +32,7 @@ public sealed record BaselineOptions
 /// <c>BaselineOnly</c> does: each epoch sets every b_i from the current b_u, then every b_u from the new b_i.
 /// Deterministic: it draws nothing at random.
 /// </summary>
-public sealed class Baseline(BaselineOptions options) : IRecommenderAlgorithm
+internal sealed class Baseline(BaselineOptions options) : IRecommenderAlgorithm
 {
     public BaselineOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 

@@ -3,7 +3,7 @@ using LatentLens.Api.Recommender.Data;
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>A predicted rating, clipped to the scale; says whether it fell back for an unknown user or item.</summary>
-public readonly record struct Prediction(float Value, bool UserKnown, bool ItemKnown)
+internal readonly record struct Prediction(float Value, bool UserKnown, bool ItemKnown)
 {
     /// <summary>True when the user or the item was not in the training data, so their terms were dropped.</summary>
     public bool FellBack => !UserKnown || !ItemKnown;
@@ -15,7 +15,7 @@ public readonly record struct Prediction(float Value, bool UserKnown, bool ItemK
 /// row-major with <see cref="Stride"/> floats per row (the factor count rounded up to the SIMD
 /// width, padding kept at zero), so a row is whole vectors.
 /// </summary>
-public sealed class FactorModel
+internal sealed class FactorModel
 {
     public FactorModel(
         string algorithm,

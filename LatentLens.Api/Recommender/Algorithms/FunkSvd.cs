@@ -7,7 +7,7 @@ using LatentLens.Api.Recommender.Data;
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>Hyper-parameters of <see cref="FunkSvd"/>; the defaults are Surprise's <c>SVD</c>'s.</summary>
-public sealed record FunkSvdOptions
+internal sealed record FunkSvdOptions
 {
     public int Factors { get; init; } = 100;
 
@@ -66,7 +66,7 @@ public sealed record FunkSvdOptions
 /// The train RMSE of an epoch is measured from the errors seen during that epoch's pass, before
 /// each update (what the pass costs nothing extra to know).
 /// </remarks>
-public sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
+internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
 {
     public FunkSvdOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 

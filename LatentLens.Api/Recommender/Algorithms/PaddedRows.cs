@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>Arithmetic on factor rows padded to whole SIMD vectors (see <see cref="FactorModel.Stride"/>).</summary>
-public static class PaddedRows
+internal static class PaddedRows
 {
     /// <summary>p·q over <paramref name="stride"/> floats (a multiple of the vector width): AVX-512 where the CPU has it, else 256-bit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -7,7 +7,7 @@ using MathNet.Numerics.LinearAlgebra.Factorization;
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>Hyper-parameters of <see cref="PureSvd"/>.</summary>
-public sealed record PureSvdOptions
+internal sealed record PureSvdOptions
 {
     public int Factors { get; init; } = 50;
 
@@ -35,7 +35,7 @@ public sealed record PureSvdOptions
 /// 610 × 610 symmetric eigenproblem instead of a full SVD with a 9,724 × 9,724 V.
 /// Item factors are the right singular vectors V_k (orthonormal columns); user factors are R V_k.
 /// </remarks>
-public sealed class PureSvd(PureSvdOptions options) : IRecommenderAlgorithm
+internal sealed class PureSvd(PureSvdOptions options) : IRecommenderAlgorithm
 {
     public PureSvdOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 

@@ -1,7 +1,7 @@
 namespace LatentLens.Api.Recommender.Data;
 
 /// <summary>Bad rating data: says which file, which line (1-based, 0 for the file as a whole) and what is wrong.</summary>
-public sealed class DataFormatException : Exception
+internal sealed class DataFormatException : Exception
 {
     public DataFormatException(string path, long line, string problem)
         : base(line > 0 ? $"{path}:{line}: {problem}" : $"{path}: {problem}")

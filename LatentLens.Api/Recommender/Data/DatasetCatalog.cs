@@ -1,7 +1,7 @@
 namespace LatentLens.Api.Recommender.Data;
 
 /// <summary>Finds and reads the data sets LatentLens knows by name, or any local path.</summary>
-public static class DatasetCatalog
+internal static class DatasetCatalog
 {
     public const string MovieLensLatestSmall = "ml-latest-small";
     public const string MovieLens100k = "ml-100k";

@@ -1,7 +1,7 @@
 namespace LatentLens.Api.Recommender.Data;
 
 /// <summary>Raw ids (as the data spells them) to dense indices 0..Count-1 and back.</summary>
-public sealed class IdMap
+internal sealed class IdMap
 {
     private readonly Dictionary<string, int> _toIndex;
     private readonly List<string> _toRaw;

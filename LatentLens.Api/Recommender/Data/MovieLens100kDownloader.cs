@@ -8,7 +8,7 @@ namespace LatentLens.Api.Recommender.Data;
 /// repository never holds it. The download is checked (length, zip, sha256 of <c>u.data</c>) in a
 /// temporary folder and only then moved into place, so the cache never holds half a data set.
 /// </summary>
-public sealed class MovieLens100kDownloader(HttpClient http, Uri url, string cacheRoot)
+internal sealed class MovieLens100kDownloader(HttpClient http, Uri url, string cacheRoot)
 {
     public static readonly Uri OfficialUrl = new("https://files.grouplens.org/datasets/movielens/ml-100k.zip");
 

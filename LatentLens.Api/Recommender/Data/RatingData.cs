@@ -1,10 +1,10 @@
 namespace LatentLens.Api.Recommender.Data;
 
 /// <summary>One rating as read from a file, with the ids as the file spells them.</summary>
-public readonly record struct RawRating(string User, string Item, float Value, long Timestamp);
+internal readonly record struct RawRating(string User, string Item, float Value, long Timestamp);
 
 /// <summary>The inclusive range ratings live in (MovieLens 100K: 1–5, MovieLens latest: 0.5–5).</summary>
-public readonly record struct RatingScale(float Min, float Max)
+internal readonly record struct RatingScale(float Min, float Max)
 {
     public bool Contains(float value) => value >= Min && value <= Max;
 
@@ -14,7 +14,7 @@ public readonly record struct RatingScale(float Min, float Max)
 }
 
 /// <summary>Ratings read from one source, with item titles where the source has them.</summary>
-public sealed class RatingData
+internal sealed class RatingData
 {
     public RatingData(string name, string source, IReadOnlyList<RawRating> ratings, RatingScale scale, IReadOnlyDictionary<string, string>? titles = null)
     {

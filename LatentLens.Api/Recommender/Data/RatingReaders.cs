@@ -13,7 +13,7 @@ namespace LatentLens.Api.Recommender.Data;
 /// The CSV splitting is written here rather than taken from a CSV package: the files are small and
 /// regular, and the point of this code is its validation and its messages, line by line.
 /// </remarks>
-public static class RatingReaders
+internal static class RatingReaders
 {
     public static readonly RatingScale MovieLens100kScale = new(1f, 5f);
     public static readonly RatingScale MovieLensLatestScale = new(0.5f, 5f);

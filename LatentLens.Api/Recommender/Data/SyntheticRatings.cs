@@ -6,7 +6,7 @@ namespace LatentLens.Api.Recommender.Data;
 /// rates Ratings/Users distinct items drawn uniformly. Used by the tests (a known answer: a good
 /// model's test RMSE approaches the noise) and by the scale benchmark (10 M ratings).
 /// </summary>
-public sealed record SyntheticRatings
+internal sealed record SyntheticRatings
 {
     public int Users { get; init; } = 1_000;
 

@@ -5,7 +5,7 @@ namespace LatentLens.Api.Recommender.Data;
 /// users in order of first appearance (Surprise's <c>Trainset.all_ratings()</c> order).
 /// Structure of arrays, so the training loop streams three flat arrays.
 /// </summary>
-public sealed class Trainset
+internal sealed class Trainset
 {
     private Trainset(IdMap users, IdMap items, int[] userIndex, int[] itemIndex, float[] values, RatingScale scale)
     {

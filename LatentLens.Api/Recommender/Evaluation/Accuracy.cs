@@ -1,13 +1,13 @@
 namespace LatentLens.Api.Recommender.Evaluation;
 
 /// <summary>One test rating with its prediction; <see cref="User"/> groups a user's predictions for the ranking metrics.</summary>
-public readonly record struct TestPrediction(string User, string Item, float Actual, float Estimate, bool FellBack);
+internal readonly record struct TestPrediction(string User, string Item, float Actual, float Estimate, bool FellBack);
 
 /// <summary>
 /// Accuracy and ranking metrics over test predictions, defined as Surprise defines them
 /// (<c>surprise.accuracy</c>; precision and recall as in Surprise's FAQ).
 /// </summary>
-public static class Accuracy
+internal static class Accuracy
 {
     public static double Rmse(IReadOnlyList<TestPrediction> predictions)
     {

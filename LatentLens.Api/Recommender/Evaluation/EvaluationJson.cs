@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace LatentLens.Api.Recommender.Evaluation;
 
 /// <summary>Evaluation results as JSON: the command line's <c>--json</c> and each run's evaluation report.</summary>
-public static class EvaluationJson
+internal static class EvaluationJson
 {
     /// <summary>The results of several configurations on one data set, as <c>train --json</c> prints them.</summary>
     public static JsonObject Summary(string dataset, string split, IReadOnlyList<EvaluationResult> results)

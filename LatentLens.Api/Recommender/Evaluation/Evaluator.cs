@@ -5,7 +5,7 @@ using LatentLens.Api.Recommender.Data;
 namespace LatentLens.Api.Recommender.Evaluation;
 
 /// <summary>The figures of one split.</summary>
-public sealed record FoldResult(
+internal sealed record FoldResult(
     string Name,
     int TrainCount,
     int TestCount,
@@ -19,7 +19,7 @@ public sealed record FoldResult(
     IReadOnlyList<EpochReport> Epochs);
 
 /// <summary>Mean and (population) standard deviation of one metric across folds, as Surprise's <c>cross_validate</c> reports them.</summary>
-public readonly record struct MeanStd(double Mean, double Std)
+internal readonly record struct MeanStd(double Mean, double Std)
 {
     public static MeanStd Of(IEnumerable<double> values)
     {
@@ -31,7 +31,7 @@ public readonly record struct MeanStd(double Mean, double Std)
 }
 
 /// <summary>The result of evaluating one configuration on a set of splits.</summary>
-public sealed record EvaluationResult(string Algorithm, string DisplayName, IReadOnlyDictionary<string, string> Parameters, int K, double Threshold, IReadOnlyList<FoldResult> Folds)
+internal sealed record EvaluationResult(string Algorithm, string DisplayName, IReadOnlyDictionary<string, string> Parameters, int K, double Threshold, IReadOnlyList<FoldResult> Folds)
 {
     public MeanStd Rmse => MeanStd.Of(Folds.Select(f => f.Rmse));
 
@@ -49,7 +49,7 @@ public sealed record EvaluationResult(string Algorithm, string DisplayName, IRea
 }
 
 /// <summary>Progress of an evaluation, for the command line's display.</summary>
-public interface IEvaluationProgress
+internal interface IEvaluationProgress
 {
     void FoldStarted(string fold, int index, int count);
 
@@ -58,7 +58,7 @@ public interface IEvaluationProgress
     void FoldFinished(FoldResult result);
 }
 
-public static class Evaluator
+internal static class Evaluator
 {
     /// <summary>Fits the algorithm on each split's train part and measures it on the test part.</summary>
     public static EvaluationResult Evaluate(

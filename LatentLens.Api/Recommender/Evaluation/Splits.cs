@@ -3,9 +3,9 @@ using LatentLens.Api.Recommender.Data;
 namespace LatentLens.Api.Recommender.Evaluation;
 
 /// <summary>One train/test split, named for display and tracking (<c>fold 1</c>, <c>u1</c>).</summary>
-public sealed record Split(string Name, IReadOnlyList<RawRating> Train, IReadOnlyList<RawRating> Test);
+internal sealed record Split(string Name, IReadOnlyList<RawRating> Train, IReadOnlyList<RawRating> Test);
 
-public static class Splits
+internal static class Splits
 {
     /// <summary>
     /// k-fold cross-validation as Surprise's <c>KFold</c>: the ratings are shuffled with the seed,

@@ -4,11 +4,12 @@ using System.Text.Json;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Tracking;
 
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Training;
 
 /// <summary>What one recorded run amounts to.</summary>
-public sealed record RecordedRun(string RunId, string Name, EvaluationResult Result);
+internal sealed record RecordedRun(string ExperimentId, string RunId, string Name, EvaluationResult Result);
 
 /// <summary>
 /// Records a trained configuration as an MLflow run: params, cross-validated metrics, the per-epoch
@@ -16,11 +17,9 @@ public sealed record RecordedRun(string RunId, string Name, EvaluationResult Res
 /// model, the evaluation report, the picture of the item space). The run is RUNNING until every
 /// artifact is written, then FINISHED; an exception marks it FAILED with the error in its note.
 /// </summary>
-public sealed class TrainingRecorder(MlflowStore store, string experimentId)
+internal sealed class TrainingRecorder(ITrackingStore store, string experimentId)
 {
     public string ExperimentId { get; } = experimentId;
-
-    public const string DefaultExperiment = "LatentLens-SVD-Evaluation";
 
     /// <summary>Recorded as <c>mlflow.source.name</c>.</summary>
     public string SourceName { get; init; } = "LatentLens.Api train";
@@ -30,7 +29,7 @@ public sealed class TrainingRecorder(MlflowStore store, string experimentId)
     public string? GitCommit { get; init; } = GitInfo.CurrentCommit(Directory.GetCurrentDirectory());
 
     /// <summary>Starts a parent run for a sweep; its children name it in <c>mlflow.parentRunId</c>.</summary>
-    public RunWriter StartParent(string name, IReadOnlyDictionary<string, string> sweep)
+    public IRunWriter StartParent(string name, IReadOnlyDictionary<string, string> sweep)
     {
         ArgumentNullException.ThrowIfNull(sweep);
         var run = store.StartRun(ExperimentId, name, UserId);
@@ -44,7 +43,7 @@ public sealed class TrainingRecorder(MlflowStore store, string experimentId)
     }
 
     /// <summary>Gives the parent the best child's figures and ends it.</summary>
-    public void FinishParent(RunWriter parent, IReadOnlyList<RecordedRun> children)
+    public void FinishParent(IRunWriter parent, IReadOnlyList<RecordedRun> children)
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(children);
@@ -137,7 +136,7 @@ public sealed class TrainingRecorder(MlflowStore store, string experimentId)
             run.SetTag("mlflow.log-model.history", ModelHistory(run.RunId, model, modelUuid, created));
             run.SetTag("mlflow.note.content", Note(algorithm, data, split, result, model));
             run.End(RunStatus.Finished);
-            return new RecordedRun(run.RunId, algorithm.DisplayName, result);
+            return new RecordedRun(ExperimentId, run.RunId, algorithm.DisplayName, result);
         }
         catch (Exception ex)
         {
@@ -182,7 +181,7 @@ public sealed class TrainingRecorder(MlflowStore store, string experimentId)
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative.Replace(Path.DirectorySeparatorChar, '/');
     }
 
-    private void SetSourceTags(RunWriter run)
+    private void SetSourceTags(IRunWriter run)
     {
         run.SetTag("mlflow.source.name", SourceName);
         run.SetTag("mlflow.source.type", "LOCAL");
@@ -199,7 +198,7 @@ public sealed class TrainingRecorder(MlflowStore store, string experimentId)
             {
                 ["run_id"] = runId,
                 ["artifact_path"] = ModelArtifact.ArtifactPath,
-                ["utc_time_created"] = created.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+                ["utc_time_created"] = MlflowNames.FormatModelTime(created),
                 ["flavors"] = ModelArtifact.Flavors(model),
                 ["model_uuid"] = modelUuid,
                 ["mlflow_version"] = ModelArtifact.MlflowVersion,

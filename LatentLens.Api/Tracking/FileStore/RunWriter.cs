@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Tracking.FileStore;
 
 /// <summary>One run being written. Its <c>meta.yaml</c> says RUNNING until <see cref="End"/>.</summary>
-public sealed class RunWriter
+internal sealed class RunWriter : IRunWriter
 {
     private readonly MlflowStore _store;
     private readonly string _runName;

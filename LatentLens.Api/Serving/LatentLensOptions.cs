@@ -1,11 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace LatentLens.Api;
+namespace LatentLens.Api.Serving;
 
 /// <summary>Settings of the API, bound from the <c>LatentLens</c> configuration section.</summary>
-public sealed class LatentLensOptions
+internal sealed class LatentLensOptions
 {
-    public const string SectionName = "LatentLens";
+    public const string SectionName = LatentLensConventions.SettingsSection;
 
     /// <summary>
     /// The MLflow file store the API reads models from. The app host sets it to the same folder it

@@ -1,14 +1,15 @@
 using System.Globalization;
 using System.Text;
+using LatentLens.Api.Recommender.Algorithms;
 
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Tracking.FileStore;
 
 /// <summary>
 /// Writes an MLflow 2.12.1 file store (<c>mlruns/</c>) exactly as MLflow reads it: experiments,
 /// runs with params, metrics and tags, dataset inputs, artifacts, and the model registry. Every file
 /// is validated before it is written and written atomically (<see cref="AtomicFile"/>).
 /// </summary>
-public sealed class MlflowStore
+internal sealed class MlflowStore : ITrackingStore
 {
     public MlflowStore(string root)
     {
@@ -18,6 +19,8 @@ public sealed class MlflowStore
 
     /// <summary>The store's folder.</summary>
     public string Root { get; }
+
+    public string Location => Root;
 
     /// <summary>Creates the folders MLflow's UI needs to start on a read-only mount.</summary>
     public void EnsureLayout()
@@ -39,7 +42,7 @@ public sealed class MlflowStore
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         EnsureLayout();
         using var @lock = StoreLock.Acquire(Root, TimeSpan.FromSeconds(30));
-        var existing = new MlflowStoreReader(Root).ReadExperiments(includeDeleted: true).FirstOrDefault(e => e.Name == name);
+        var existing = new ExperimentReader(Root, new ProblemSink()).ReadExperiments(includeDeleted: true).FirstOrDefault(e => e.Name == name);
         if (existing is not null)
         {
             if (existing.LifecycleStage != "active")
@@ -98,6 +101,36 @@ public sealed class MlflowStore
         }
 
         return id;
+    }
+
+    IRunWriter ITrackingStore.StartRun(string experimentId, string runName, string userId) => StartRun(experimentId, runName, userId);
+
+    public ExperimentInfo? FindExperiment(string name, ProblemSink? problems = null) =>
+        new ExperimentReader(Root, problems ?? new ProblemSink()).FindExperiment(name);
+
+    public IReadOnlyList<RunInfo> ReadRuns(string experimentId, ProblemSink? problems = null) =>
+        new RunReader(Root, problems ?? new ProblemSink()).ReadRuns(experimentId);
+
+    public RunInfo? FindRun(string runId, ProblemSink? problems = null) =>
+        new RunReader(Root, problems ?? new ProblemSink()).FindRun(runId);
+
+    public RegisteredModelInfo? FindRegisteredModel(string name, ProblemSink? problems = null) =>
+        new RegistryReader(Root, problems ?? new ProblemSink()).FindRegisteredModel(name);
+
+    public int RegisterVersion(string modelName, string experimentId, string runId, string? description = null) =>
+        new ModelRegistry(this).RegisterVersion(modelName, experimentId, runId, ModelArtifact.ArtifactPath, description);
+
+    public void SetAlias(string modelName, string alias, int version) => new ModelRegistry(this).SetAlias(modelName, alias, version);
+
+    public bool HasModel(RunInfo run) => File.Exists(Path.Combine(ModelFolder(run), "MLmodel"));
+
+    public SavedModel LoadModel(RunInfo run) => ModelArtifact.Load(ModelFolder(run));
+
+    /// <summary>The run's <c>model/</c> folder, under this store's root whatever its stored artifact URI says.</summary>
+    public string ModelFolder(RunInfo run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Path.Combine(Root, run.ExperimentId, run.RunId, "artifacts", ModelArtifact.ArtifactPath);
     }
 
     internal void WriteYaml(string path, IReadOnlyDictionary<string, object?> mapping) =>

@@ -1,13 +1,10 @@
 using System.Globalization;
 
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Tracking.FileStore;
 
 /// <summary>The model registry of the file store (<c>models/</c>): versions of a registered model and their aliases.</summary>
-public sealed class ModelRegistry(MlflowStore store)
+internal sealed class ModelRegistry(MlflowStore store)
 {
-    public const string DefaultModelName = "LatentLens-SVD";
-    public const string ChampionAlias = "champion";
-
     /// <summary>Registers the model artifact of a run as the next version of <paramref name="modelName"/>.</summary>
     public int RegisterVersion(string modelName, string experimentId, string runId, string artifactPath = "model", string? description = null)
     {
@@ -26,7 +23,7 @@ public sealed class ModelRegistry(MlflowStore store)
         using var @lock = StoreLock.Acquire(store.Root, TimeSpan.FromSeconds(30));
         var folder = Path.Combine(store.Root, "models", modelName);
         var now = MlflowNames.Now();
-        var existing = new MlflowStoreReader(store.Root).FindRegisteredModel(modelName);
+        var existing = new RegistryReader(store.Root, new ProblemSink()).FindRegisteredModel(modelName);
         var version = (existing?.Versions.Select(v => v.Version).DefaultIfEmpty(0).Max() ?? 0) + 1;
         var source = store.RelativeUri(experimentId, runId, "artifacts", artifactPath);
         // The model's meta.yaml first: its folder must never exist without it.
@@ -60,7 +57,7 @@ public sealed class ModelRegistry(MlflowStore store)
         }
 
         using var @lock = StoreLock.Acquire(store.Root, TimeSpan.FromSeconds(30));
-        var model = new MlflowStoreReader(store.Root).FindRegisteredModel(modelName)
+        var model = new RegistryReader(store.Root, new ProblemSink()).FindRegisteredModel(modelName)
             ?? throw new InvalidOperationException($"There is no registered model '{modelName}'.");
         if (model.Versions.All(v => v.Version != version))
         {

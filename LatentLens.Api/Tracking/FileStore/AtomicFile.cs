@@ -1,4 +1,4 @@
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Tracking.FileStore;
 
 /// <summary>
 /// Every file of the store is written whole or not at all: to a temporary file at the top of the

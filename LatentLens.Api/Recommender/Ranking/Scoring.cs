@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using LatentLens.Api.Recommender.Algorithms;
 
-namespace LatentLens.Api.Serving;
+namespace LatentLens.Api.Recommender.Ranking;
 
 /// <summary>One scored item of a result.</summary>
-public readonly record struct ScoredItem(int Item, float Score);
+internal readonly record struct ScoredItem(int Item, float Score);
 
 /// <summary>
 /// The hot path of serving: scores of every item against one vector (a user's factors, or an item's
@@ -12,7 +12,7 @@ public readonly record struct ScoredItem(int Item, float Score);
 /// per-thread buffer; the top k is kept by insertion into a k-slot array, which for k ≪ items
 /// almost never moves anything.
 /// </summary>
-public static class Scoring
+internal static class Scoring
 {
     [ThreadStatic]
     private static float[]? _scores;

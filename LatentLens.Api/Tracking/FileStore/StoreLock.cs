@@ -1,4 +1,4 @@
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Tracking.FileStore;
 
 /// <summary>
 /// A lock file at the top of the store for the few store-wide changes that must not interleave

@@ -1,0 +1,47 @@
+using System.Globalization;
+using LatentLens.Api.Recommender.Data;
+
+namespace LatentLens.Api.Recommender.Algorithms;
+
+/// <summary>A trained model with what serving needs beside it: titles and the items each user rated in training.</summary>
+internal sealed record SavedModel(
+    FactorModel Model,
+    IReadOnlyDictionary<string, string> Titles,
+    int[] RatedOffsets,
+    int[] RatedItems,
+    IReadOnlyDictionary<string, string> Parameters,
+    string TrainedAt)
+{
+    /// <summary>The dense indices of the items <paramref name="user"/> rated in training.</summary>
+    public ReadOnlySpan<int> RatedBy(int user) => RatedItems.AsSpan(RatedOffsets[user], RatedOffsets[user + 1] - RatedOffsets[user]);
+
+    /// <summary>Builds the saved form from a model and the trainset it was fitted on.</summary>
+    public static SavedModel From(FactorModel model, Trainset trainset, IReadOnlyDictionary<string, string> titles, IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(trainset);
+        var offsets = new int[trainset.UserCount + 1];
+        foreach (var u in trainset.UserIndex)
+        {
+            offsets[u + 1]++;
+        }
+
+        for (var u = 0; u < trainset.UserCount; u++)
+        {
+            offsets[u + 1] += offsets[u];
+        }
+
+        // The trainset is grouped by user, so its item column is already in user order.
+        var items = (int[])trainset.ItemIndex.Clone();
+        var itemTitles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var id in model.Items.RawIds)
+        {
+            if (titles.TryGetValue(id, out var title))
+            {
+                itemTitles[id] = title;
+            }
+        }
+
+        return new SavedModel(model, itemTitles, offsets, items, parameters, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+    }
+}

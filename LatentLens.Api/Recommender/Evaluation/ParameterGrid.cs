@@ -1,0 +1,77 @@
+using System.Globalization;
+using LatentLens.Api.Recommender.Algorithms;
+
+namespace LatentLens.Api.Recommender.Evaluation;
+
+/// <summary>
+/// A sweep: every combination of the given hyper-parameter values, as Surprise's
+/// <c>model_selection</c> keeps its grid outside any command line. An empty list means the
+/// algorithm's default. When several algorithms are swept, each takes only the hyper-parameters
+/// it has; a single algorithm given one it lacks is an error (<see cref="AlgorithmFactory.Create"/>).
+/// </summary>
+internal sealed record ParameterGrid(
+    IReadOnlyList<string> Algorithms,
+    IReadOnlyList<int> Factors,
+    IReadOnlyList<int> Epochs,
+    IReadOnlyList<double> LearningRates,
+    IReadOnlyList<double> Regularizations,
+    int Seed)
+{
+    /// <summary>One configuration of one algorithm with its defaults.</summary>
+    public static ParameterGrid Single(string algorithm, int seed = 0) => new([algorithm], [], [], [], [], seed);
+
+    /// <summary>The distinct configurations, algorithm by algorithm, in the order the values were given.</summary>
+    public IReadOnlyList<AlgorithmSettings> Configurations()
+    {
+        var algorithms = Algorithms.Distinct().ToList();
+        IEnumerable<T?> Values<T>(IReadOnlyList<T> values, string algorithm, string parameter)
+            where T : struct =>
+            values.Count > 0 && (algorithms.Count == 1 || AlgorithmFactory.Accepts(algorithm, parameter))
+                ? values.Select(v => (T?)v)
+                : [null];
+
+        var seen = new HashSet<AlgorithmSettings>();
+        var configurations = new List<AlgorithmSettings>();
+        foreach (var algorithm in algorithms)
+        {
+            foreach (var factors in Values(Factors, algorithm, "factors"))
+            {
+                foreach (var epochs in Values(Epochs, algorithm, "epochs"))
+                {
+                    foreach (var lr in Values(LearningRates, algorithm, "lr"))
+                    {
+                        foreach (var reg in Values(Regularizations, algorithm, "reg"))
+                        {
+                            var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed);
+                            if (seen.Add(settings))
+                            {
+                                configurations.Add(settings);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        return configurations;
+    }
+
+    /// <summary>The grid as params of a sweep's parent run.</summary>
+    public IReadOnlyDictionary<string, string> AsParams()
+    {
+        static string List<T>(IReadOnlyList<T> values) =>
+            values.Count > 0 ? string.Join(",", values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))) : "default";
+        return new Dictionary<string, string>
+        {
+            ["sweep.algorithm"] = string.Join(",", Algorithms.Distinct()),
+            ["sweep.factors"] = List(Factors),
+            ["sweep.epochs"] = List(Epochs),
+            ["sweep.lr"] = List(LearningRates),
+            ["sweep.reg"] = List(Regularizations),
+            ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    /// <summary>The run name of a sweep's parent, e.g. <c>sweep-baseline-funksvd-3</c>.</summary>
+    public string SweepName(int configurations) => $"sweep-{string.Join('-', Algorithms.Distinct())}-{configurations}";
+}

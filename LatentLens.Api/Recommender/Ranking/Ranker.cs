@@ -1,0 +1,63 @@
+using LatentLens.Api.Recommender.Algorithms;
+
+namespace LatentLens.Api.Recommender.Ranking;
+
+/// <summary>
+/// What a saved model ranks, without HTTP: a user's top k over the whole catalogue and the items
+/// nearest an item. The API, the benchmarks and the evaluation call these, so what is measured is
+/// what is served.
+/// </summary>
+internal static class Ranker
+{
+    /// <summary>
+    /// The user's top k items by r̂ = μ + b_u + b_i + p_u·q_i, ranked by b_i + p_u·q_i (μ and b_u
+    /// do not change the order), optionally without the items the user rated in training.
+    /// </summary>
+    public static ScoredItem[] Recommend(SavedModel saved, int user, int k, bool excludeRated)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        var model = saved.Model;
+        var vector = model.Factors == 0 ? ReadOnlySpan<float>.Empty : model.UserFactors.AsSpan(user * model.Stride, model.Stride);
+        var excluded = excludeRated ? saved.RatedBy(user) : ReadOnlySpan<int>.Empty;
+        return Scoring.TopK(model, vector, model.ItemBias, excluded, k);
+    }
+
+    /// <summary>The predicted rating of an item ranked for <paramref name="user"/>, clipped to the scale.</summary>
+    public static float PredictedRating(FactorModel model, int user, ScoredItem item)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Scale.Clip((float)(model.GlobalMean + model.UserBias[user] + item.Score));
+    }
+
+    /// <summary>The Euclidean norm of every item's factor row: the divisors of cosine similarity.</summary>
+    public static float[] ItemNorms(FactorModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var norms = new float[model.Items.Count];
+        for (var i = 0; i < norms.Length; i++)
+        {
+            var row = model.ItemFactors.AsSpan(i * model.Stride, model.Stride);
+            norms[i] = model.Factors == 0 ? 0 : MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(row, row));
+        }
+
+        return norms;
+    }
+
+    /// <summary>
+    /// The k items nearest to <paramref name="item"/> by cosine similarity of their factors (itself
+    /// left out); <paramref name="itemNorms"/> comes from <see cref="ItemNorms"/>, computed once per model.
+    /// </summary>
+    public static ScoredItem[] Similar(FactorModel model, ReadOnlySpan<float> itemNorms, int item, int k)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var vector = model.ItemFactors.AsSpan(item * model.Stride, model.Stride);
+        var top = Scoring.TopK(model, vector, default, default, k, skipItem: item, itemDivisor: itemNorms);
+        var norm = itemNorms[item];
+        for (var j = 0; j < top.Length; j++)
+        {
+            top[j] = top[j] with { Score = norm > 0 ? top[j].Score / norm : 0 };
+        }
+
+        return top;
+    }
+}

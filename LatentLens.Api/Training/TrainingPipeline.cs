@@ -1,0 +1,158 @@
+using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Tracking;
+
+namespace LatentLens.Api.Training;
+
+/// <summary>What to train and what to do with the results.</summary>
+internal sealed record TrainingRequest
+{
+    public required TrainingData Data { get; init; }
+
+    public required ParameterGrid Grid { get; init; }
+
+    /// <summary>Cut-off of the ranking metrics.</summary>
+    public int K { get; init; } = 10;
+
+    /// <summary>A test rating at or above this is relevant.</summary>
+    public double RelevanceThreshold { get; init; } = 4.0;
+
+    /// <summary>Record each configuration as an MLflow run (a sweep under a parent run).</summary>
+    public bool Track { get; init; } = true;
+
+    public string Experiment { get; init; } = LatentLensConventions.ExperimentName;
+
+    /// <summary>Register every recorded run's model and move the champion to the best run by <see cref="PromoteBy"/>.</summary>
+    public bool Register { get; init; }
+
+    public string PromoteBy { get; init; } = ChampionResolver.FallbackMetric;
+
+    /// <summary>Recorded as <c>mlflow.source.name</c>.</summary>
+    public string SourceName { get; init; } = "LatentLens.Api train";
+}
+
+/// <summary>What a training did: the evaluation of every configuration and, when tracked, its runs, versions and the champion.</summary>
+internal sealed record TrainingOutcome(
+    IReadOnlyList<EvaluationResult> Results,
+    IReadOnlyList<RecordedRun> Runs,
+    string? ParentRunId,
+    IReadOnlyList<(RecordedRun Run, int Version)> Registered,
+    PromotionResult? Promotion);
+
+/// <summary>Progress of a training, for whoever shows it: evaluation progress, messages, and each configuration's result as soon as it is known.</summary>
+internal interface ITrainingProgress : IEvaluationProgress
+{
+    void Message(string text);
+
+    void Evaluated(EvaluationResult result);
+}
+
+/// <summary>
+/// Train → evaluate → record → register → promote, once, for every caller: the <c>train</c>
+/// command, the API's admin endpoint and any future trainer. Callers only say what to train
+/// (<see cref="TrainingRequest"/>) and show the progress.
+/// </summary>
+internal static class TrainingPipeline
+{
+    /// <summary>The configurations of the grid, each checked by building its algorithm: bad combinations fail before any data is read.</summary>
+    public static IReadOnlyList<AlgorithmSettings> Validate(ParameterGrid grid)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        var configurations = grid.Configurations();
+        foreach (var settings in configurations)
+        {
+            AlgorithmFactory.Create(settings);
+        }
+
+        return configurations;
+    }
+
+    /// <summary>The dashboard's "Train new model": FunkSvd with Surprise's defaults on the bundled data, 5-fold, recorded, registered, champion moved only when better.</summary>
+    public static TrainingRequest DefaultRequest(int seed = 0) => new()
+    {
+        Data = TrainingData.Bundled(folds: 5, seed),
+        Grid = ParameterGrid.Single(AlgorithmFactory.FunkSvd, seed),
+        Register = true,
+        SourceName = "LatentLens.Api admin/train",
+    };
+
+    public static TrainingOutcome Run(ITrackingStore? store, TrainingRequest request, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Register && !request.Track)
+        {
+            throw new ArgumentException("--register needs the runs recorded: drop --no-track.");
+        }
+
+        if (request.Track && store is null)
+        {
+            throw new ArgumentException("Recording runs needs a tracking store.", nameof(store));
+        }
+
+        var configurations = Validate(request.Grid);
+        var data = request.Data;
+        TrainingRecorder? recorder = null;
+        IRunWriter? parent = null;
+        if (request.Track)
+        {
+            recorder = new TrainingRecorder(store!, store!.GetOrCreateExperiment(request.Experiment)) { SourceName = request.SourceName };
+            progress?.Message($"Recording runs in {store.Location}, experiment '{request.Experiment}'.");
+            if (configurations.Count > 1)
+            {
+                parent = recorder.StartParent(request.Grid.SweepName(configurations.Count), request.Grid.AsParams());
+            }
+        }
+
+        var results = new List<EvaluationResult>();
+        var recorded = new List<RecordedRun>();
+        try
+        {
+            foreach (var settings in configurations)
+            {
+                var algorithm = AlgorithmFactory.Create(settings);
+                progress?.Message($"Evaluating {algorithm.DisplayName} ...");
+                var result = Evaluator.Evaluate(algorithm, data.Splits, data.Data.Scale, request.K, request.RelevanceThreshold, progress, cancellationToken);
+                results.Add(result);
+                progress?.Evaluated(result);
+                if (recorder is not null)
+                {
+                    progress?.Message($"  fitting {algorithm.DisplayName} on all {data.Data.Ratings.Count:N0} ratings and recording the run ...");
+                    var run = recorder.Record(algorithm, data.Data, data.SplitDescription, result, parent?.RunId, cancellationToken: cancellationToken);
+                    recorded.Add(run);
+                    progress?.Message($"  recorded run {run.RunId} ({run.Name})");
+                }
+            }
+
+            if (parent is not null)
+            {
+                recorder!.FinishParent(parent, recorded);
+                progress?.Message($"Sweep recorded as parent run {parent.RunId}.");
+            }
+        }
+        catch (Exception ex) when (parent is not null && parent.EndedWith is null)
+        {
+            parent.End(ex is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, ex.Message);
+            throw;
+        }
+
+        var registered = new List<(RecordedRun, int)>();
+        PromotionResult? promotion = null;
+        if (request.Register)
+        {
+            foreach (var run in recorded)
+            {
+                var version = store!.RegisterVersion(LatentLensConventions.RegisteredModelName, run.ExperimentId, run.RunId, description: run.Name);
+                registered.Add((run, version));
+                progress?.Message($"Registered {run.Name} as {LatentLensConventions.RegisteredModelName} version {version}.");
+            }
+
+            promotion = Promotion.PromoteBest(store!, request.Experiment, request.PromoteBy);
+            var was = promotion.PreviousVersion is { } p ? FormattableString.Invariant($"version {p}") : "unset";
+            progress?.Message(promotion.Moved
+                ? FormattableString.Invariant($"{LatentLensConventions.ChampionAlias} -> version {promotion.Version} ({promotion.RunName}, {request.PromoteBy} {promotion.Score:F4}; was {was}).")
+                : FormattableString.Invariant($"{LatentLensConventions.ChampionAlias} stays at version {promotion.Version} ({promotion.RunName}, {request.PromoteBy} {promotion.Score:F4})."));
+        }
+
+        return new TrainingOutcome(results, recorded, parent?.RunId, registered, promotion);
+    }
+}
