@@ -1,0 +1,135 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using NetArchTest.Rules;
+
+namespace LatentLens.Tests;
+
+/// <summary>
+/// The dependency rules of LatentLens.Api (README, "Layout"), read from the compiled IL, so a fully
+/// qualified name counts as much as a <c>using</c>. Each failure names the offending types.
+/// </summary>
+public sealed class ArchitectureTests
+{
+    private const string Root = "LatentLens.Api";
+    private const string Recommender = Root + ".Recommender";
+    private const string Training = Root + ".Training";
+    private const string Tracking = Root + ".Tracking";
+    private const string Serving = Root + ".Serving";
+    private const string Apis = Root + ".Apis";
+    private const string Cli = Root + ".Cli";
+
+    private static readonly Assembly Api = typeof(LatentLens.Api.ApiEntryPoint).Assembly;
+
+    /// <summary>The types of the root namespace itself (the composition: service registration, the entry point), which nothing may depend on.</summary>
+    private static readonly string[] RootTypes = [.. TypesIn(Root).Select(t => t.FullName!)];
+
+    public static TheoryData<string, string[]> Rules => new()
+    {
+        // The ML core: data, algorithms, evaluation, ranking. Nothing else of ours, nothing of ASP.NET.
+        { Recommender, [Training, Tracking, Serving, Apis, Cli, "Microsoft.AspNetCore", "Microsoft.Extensions.Hosting", .. RootTypes] },
+        { Tracking, [Training, Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
+        { Training, [Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
+        { Serving, [Training, Apis, Cli, .. RootTypes] },
+        { Cli, [Serving, Apis, "Microsoft.AspNetCore", .. RootTypes] },
+        { Apis, [Cli, .. RootTypes] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rules))]
+    public void ANamespaceDependsOnlyOnWhatItMay(string layer, string[] forbidden)
+    {
+        var result = Types.InAssembly(Api).That().ResideInNamespaceStartingWith(layer)
+            .Should().NotHaveDependencyOnAny(forbidden).GetResult();
+
+        Assert.True(result.IsSuccessful,
+            $"{layer} must not depend on any of [{string.Join(", ", forbidden.Where(f => !RootTypes.Contains(f)))}{(forbidden.Any(RootTypes.Contains) ? ", the root namespace's types" : string.Empty)}]; "
+            + $"these types do: {string.Join(", ", result.FailingTypeNames ?? [])}");
+    }
+
+    [Fact]
+    public void NoTwoNamespacesDependOnEachOtherEvenIndirectly()
+    {
+        var namespaces = Api.GetTypes().Select(t => t.Namespace).OfType<string>()
+            .Where(n => n == Root || n.StartsWith(Root + ".", StringComparison.Ordinal))
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        var typeNames = namespaces.ToDictionary(n => n, n => TypesIn(n).Select(t => t.FullName!).ToArray());
+
+        // Edge a -> b with the types of a that use a type of b.
+        var edges = new Dictionary<string, Dictionary<string, IReadOnlyList<string>>>();
+        foreach (var from in namespaces)
+        {
+            edges[from] = [];
+            foreach (var to in namespaces.Where(n => n != from && typeNames[n].Length > 0))
+            {
+                var result = Types.InAssembly(Api).That().ResideInNamespaceMatching($"^{Regex.Escape(from)}$")
+                    .Should().NotHaveDependencyOnAny(typeNames[to]).GetResult();
+                if (!result.IsSuccessful)
+                {
+                    edges[from][to] = result.FailingTypeNames ?? [];
+                }
+            }
+        }
+
+        var cycle = FindCycle(namespaces, edges);
+        Assert.True(cycle is null, cycle is null ? string.Empty :
+            "A dependency cycle between namespaces: " + string.Join(" -> ", cycle) + ". "
+            + string.Join("; ", cycle.Zip(cycle.Skip(1)).Select(e => $"{e.First} -> {e.Second} through {string.Join(", ", edges[e.First][e.Second])}")));
+    }
+
+    [Fact]
+    public void TheCycleFinderFindsACycle()
+    {
+        var edges = new Dictionary<string, Dictionary<string, IReadOnlyList<string>>>
+        {
+            ["a"] = new() { ["b"] = ["A1"] },
+            ["b"] = new() { ["c"] = ["B1"] },
+            ["c"] = new() { ["a"] = ["C1"] },
+        };
+
+        Assert.Equal(["a", "b", "c", "a"], FindCycle(["a", "b", "c"], edges));
+        edges["c"].Clear();
+        Assert.Null(FindCycle(["a", "b", "c"], edges));
+    }
+
+    private static Type[] TypesIn(string ns) =>
+        [.. Api.GetTypes().Where(t => t.Namespace == ns && !t.IsNested && !t.Name.StartsWith('<'))];
+
+    /// <summary>A path n0 -> n1 -> ... -> n0 when the graph has a cycle (depth-first search), else null.</summary>
+    private static List<string>? FindCycle(IReadOnlyList<string> nodes, Dictionary<string, Dictionary<string, IReadOnlyList<string>>> edges)
+    {
+        var state = nodes.ToDictionary(n => n, _ => 0); // 0 unvisited, 1 on the stack, 2 done
+        var stack = new List<string>();
+
+        List<string>? Visit(string node)
+        {
+            state[node] = 1;
+            stack.Add(node);
+            foreach (var next in edges.TryGetValue(node, out var outgoing) ? outgoing.Keys.ToList() : [])
+            {
+                if (state[next] == 1)
+                {
+                    return [.. stack.Skip(stack.IndexOf(next)), next];
+                }
+
+                if (state[next] == 0 && Visit(next) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            stack.RemoveAt(stack.Count - 1);
+            state[node] = 2;
+            return null;
+        }
+
+        foreach (var node in nodes)
+        {
+            if (state[node] == 0 && Visit(node) is { } cycle)
+            {
+                return cycle;
+            }
+        }
+
+        return null;
+    }
+}
