@@ -7,6 +7,11 @@ namespace LatentLens.AppHost;
 /// <summary>Adds the MLflow UI to the application model, in the shape of Aspire's own hosting integrations.</summary>
 public static class MlflowUiResourceBuilderExtensions
 {
+    private static readonly IDeserializer MetaReader = new DeserializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .IgnoreUnmatchedProperties()
+        .Build();
+
     /// <summary>
     /// Adds the MLflow UI container (<c>ghcr.io/mlflow/mlflow:v2.12.1</c>) running
     /// <c>mlflow ui --host 0.0.0.0 --backend-store-uri /mlruns</c>, with a health check on MLflow's
@@ -56,9 +61,14 @@ public static class MlflowUiResourceBuilderExtensions
     /// whose id is read from the store's <c>meta.yaml</c> files when the app host starts (no link while
     /// the experiment does not exist yet).
     /// </summary>
+    /// <param name="builder">The MLflow UI resource.</param>
+    /// <param name="mlrunsPath">The host folder holding the store, as given to <see cref="WithMlrunsBindMount"/>.</param>
+    /// <param name="experimentName">The experiment's name (its <c>meta.yaml</c>'s <c>name</c>), also the link's text.</param>
     public static IResourceBuilder<MlflowUiResource> WithExperimentPageUrl(this IResourceBuilder<MlflowUiResource> builder, string mlrunsPath, string experimentName)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(mlrunsPath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(experimentName);
         return builder.WithUrls(context =>
         {
             var id = FindExperimentId(mlrunsPath, experimentName);
@@ -69,11 +79,6 @@ public static class MlflowUiResourceBuilderExtensions
             }
         });
     }
-
-    private static readonly IDeserializer MetaReader = new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
-        .Build();
 
     /// <summary>
     /// The id of the active experiment with that name, read from the <c>meta.yaml</c> of each folder of

@@ -64,9 +64,11 @@ internal sealed class ComposeShortSyntaxConverter : IYamlTypeConverter
     public void WriteYaml(IEmitter emitter, object? value, Type type, ObjectSerializer serializer)
     {
         ArgumentNullException.ThrowIfNull(emitter);
+        ArgumentNullException.ThrowIfNull(value);
+        var text = value.ToString()!;
         // "8000:8000" is quoted because a YAML 1.1 reader takes a plain 50:50 for a base-60 number.
         emitter.Emit(value is ComposePort
-            ? new Scalar(null, null, value.ToString()!, ScalarStyle.DoubleQuoted, isPlainImplicit: false, isQuotedImplicit: true)
-            : new Scalar(null, null, value!.ToString()!, ScalarStyle.Plain, isPlainImplicit: true, isQuotedImplicit: false));
+            ? new Scalar(null, null, text, ScalarStyle.DoubleQuoted, isPlainImplicit: false, isQuotedImplicit: true)
+            : new Scalar(null, null, text, ScalarStyle.Plain, isPlainImplicit: true, isQuotedImplicit: false));
     }
 }
