@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Aspire.Hosting.ApplicationModel;
+namespace LatentLens.AppHost;
 
 /// <summary>Turns the API's admin answers into what the dashboard shows after a command: its message, or the problem's detail.</summary>
-public static class ApiCommandResults
+internal static class ApiCommandResults
 {
     public static async Task<ExecuteCommandResult> FromResponseAsync(HttpCommandResultContext context)
     {

@@ -1,4 +1,4 @@
-namespace Aspire.Hosting.ApplicationModel;
+namespace LatentLens.AppHost;
 
 /// <summary>
 /// The MLflow tracking UI (<c>mlflow ui</c>) in its official container, reading an MLflow file
@@ -14,7 +14,7 @@ public sealed class MlflowUiResource(string name) : ContainerResource(name)
     public const int DefaultContainerPort = 5000;
 
     /// <summary>Where the file store is mounted inside the container (the <c>--backend-store-uri</c>).</summary>
-    public const string MlrunsContainerPath = "/mlruns";
+    public const string MlrunsContainerPath = "/" + LatentLensConventions.MlrunsFolderName;
 
     /// <summary>MLflow's own liveness path.</summary>
     public const string HealthPath = "/health";

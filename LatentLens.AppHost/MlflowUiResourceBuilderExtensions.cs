@@ -1,8 +1,17 @@
-namespace Aspire.Hosting.ApplicationModel;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace LatentLens.AppHost;
 
 /// <summary>Adds the MLflow UI to the application model, in the shape of Aspire's own hosting integrations.</summary>
 public static class MlflowUiResourceBuilderExtensions
 {
+    private static readonly IDeserializer MetaReader = new DeserializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .IgnoreUnmatchedProperties()
+        .Build();
+
     /// <summary>
     /// Adds the MLflow UI container (<c>ghcr.io/mlflow/mlflow:v2.12.1</c>) running
     /// <c>mlflow ui --host 0.0.0.0 --backend-store-uri /mlruns</c>, with a health check on MLflow's
@@ -52,9 +61,14 @@ public static class MlflowUiResourceBuilderExtensions
     /// whose id is read from the store's <c>meta.yaml</c> files when the app host starts (no link while
     /// the experiment does not exist yet).
     /// </summary>
+    /// <param name="builder">The MLflow UI resource.</param>
+    /// <param name="mlrunsPath">The host folder holding the store, as given to <see cref="WithMlrunsBindMount"/>.</param>
+    /// <param name="experimentName">The experiment's name (its <c>meta.yaml</c>'s <c>name</c>), also the link's text.</param>
     public static IResourceBuilder<MlflowUiResource> WithExperimentPageUrl(this IResourceBuilder<MlflowUiResource> builder, string mlrunsPath, string experimentName)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(mlrunsPath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(experimentName);
         return builder.WithUrls(context =>
         {
             var id = FindExperimentId(mlrunsPath, experimentName);
@@ -66,7 +80,11 @@ public static class MlflowUiResourceBuilderExtensions
         });
     }
 
-    /// <summary>The id of the active experiment with that name: its folder holds a meta.yaml with <c>name: '...'</c>.</summary>
+    /// <summary>
+    /// The id of the active experiment with that name, read from the <c>meta.yaml</c> of each folder of
+    /// the store. A file that cannot be read or parsed is skipped: a half-written or foreign folder must
+    /// not take the dashboard's link (or the app host) down.
+    /// </summary>
     internal static string? FindExperimentId(string mlrunsPath, string experimentName)
     {
         if (!Directory.Exists(mlrunsPath))
@@ -74,17 +92,37 @@ public static class MlflowUiResourceBuilderExtensions
             return null;
         }
 
-        var quoted = "name: '" + experimentName.Replace("'", "''", StringComparison.Ordinal) + "'";
-        var plain = "name: " + experimentName;
-        foreach (var meta in Directory.EnumerateDirectories(mlrunsPath).Select(d => Path.Combine(d, "meta.yaml")).Where(File.Exists))
+        foreach (var path in Directory.EnumerateDirectories(mlrunsPath).Select(d => Path.Combine(d, "meta.yaml")).Where(File.Exists))
         {
-            var lines = File.ReadAllLines(meta);
-            if (lines.Any(l => l == quoted || l == plain) && (lines.Contains("lifecycle_stage: 'active'") || lines.Contains("lifecycle_stage: active")))
+            var meta = ReadExperimentMeta(path);
+            if (meta is { LifecycleStage: "active", ExperimentId: { Length: > 0 } id } && meta.Name == experimentName)
             {
-                return Path.GetFileName(Path.GetDirectoryName(meta));
+                return id;
             }
         }
 
         return null;
+    }
+
+    private static ExperimentMeta? ReadExperimentMeta(string path)
+    {
+        try
+        {
+            return MetaReader.Deserialize<ExperimentMeta?>(File.ReadAllText(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or YamlException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The fields of an experiment's <c>meta.yaml</c> (MLflow's file store) that identify it.</summary>
+    private sealed class ExperimentMeta
+    {
+        public string? ExperimentId { get; set; }
+
+        public string? Name { get; set; }
+
+        public string? LifecycleStage { get; set; }
     }
 }

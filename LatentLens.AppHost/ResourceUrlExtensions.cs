@@ -1,7 +1,7 @@
-namespace Aspire.Hosting.ApplicationModel;
+namespace LatentLens.AppHost;
 
 /// <summary>Dashboard links to pages of an endpoint.</summary>
-public static class ResourceUrlExtensions
+internal static class ResourceUrlExtensions
 {
     /// <summary>Adds a link to <paramref name="path"/> on the endpoint, shown as <paramref name="displayText"/>.</summary>
     public static IResourceBuilder<T> WithEndpointPageUrl<T>(this IResourceBuilder<T> builder, string endpointName, string path, string displayText)

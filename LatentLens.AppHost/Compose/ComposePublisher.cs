@@ -7,9 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using YamlDotNet.Core;
-using YamlDotNet.Core.Events;
+using YamlDotNet.Serialization;
 
-namespace Aspire.Hosting.ApplicationModel;
+namespace LatentLens.AppHost.Compose;
 
 /// <summary>
 /// Writes <c>docker-compose.yml</c> from the application model, in the shape of the project's
@@ -23,10 +23,17 @@ namespace Aspire.Hosting.ApplicationModel;
 /// Kept in this one folder so it can give way to the official package later. Environment variables
 /// are not published: the images carry their configuration (see the Dockerfile), as the original file did.
 /// </remarks>
-public static class ComposePublisher
+internal static class ComposePublisher
 {
     public const string StepName = "publish-docker-compose";
     public const string FileName = "docker-compose.yml";
+
+    private static readonly ISerializer Serializer = new SerializerBuilder()
+        .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
+        .WithIndentedSequences()
+        .WithTypeConverter(new ComposeShortSyntaxConverter())
+        .DisableAliases()
+        .Build();
 
     /// <summary>Adds the step that writes the compose file to the publish pipeline.</summary>
     public static IDistributedApplicationBuilder AddComposePublishing(this IDistributedApplicationBuilder builder)
@@ -46,6 +53,7 @@ public static class ComposePublisher
     {
         ArgumentNullException.ThrowIfNull(model);
         var folder = Path.GetFullPath(outputDirectory);
+        // Rendered before the folder is touched, so a model the step cannot express leaves nothing behind.
         var yaml = await RenderAsync(model, folder, executionContext, logger ?? NullLogger.Instance, cancellationToken);
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, FileName);
@@ -54,88 +62,61 @@ public static class ComposePublisher
     }
 
     /// <summary>The compose file's text for a model published into <paramref name="outputDirectory"/>.</summary>
-    public static async Task<string> RenderAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<string> RenderAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken) =>
+        Serialize(await BuildAsync(model, outputDirectory, executionContext, logger, cancellationToken));
+
+    /// <summary>The compose model of the application model, paths relative to <paramref name="outputDirectory"/>.</summary>
+    public static async Task<ComposeFile> BuildAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var services = new List<(string Name, List<(string Key, object Value)> Entries)>();
+        var folder = Path.GetFullPath(outputDirectory);
+        var services = new OrderedDictionary<string, ComposeService>(StringComparer.Ordinal);
         foreach (var resource in model.Resources.Where(r => !r.IsExcludedFromPublish()))
         {
-            switch (resource)
+            services.Add(resource.Name, resource switch
             {
-                case ProjectResource project:
-                    services.Add((project.Name, await ProjectServiceAsync(project, outputDirectory, executionContext, logger, cancellationToken)));
-                    break;
-                case ContainerResource container:
-                    services.Add((container.Name, await ContainerServiceAsync(container, outputDirectory, executionContext, logger, cancellationToken)));
-                    break;
-                default:
-                    throw new InvalidOperationException(
-                        $"The compose publish step cannot express the resource '{resource.Name}' ({resource.GetType().Name}): only projects and containers become services.");
-            }
+                ProjectResource project => await ProjectServiceAsync(project, folder, executionContext, logger, cancellationToken),
+                ContainerResource container => await ContainerServiceAsync(container, folder, executionContext, logger, cancellationToken),
+                _ => throw new InvalidOperationException(
+                    $"The compose publish step cannot express the resource '{resource.Name}' ({resource.GetType().Name}): only projects and containers become services."),
+            });
         }
 
+        return new ComposeFile { Services = services };
+    }
+
+    internal static string Serialize(ComposeFile file)
+    {
         var writer = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
+        // Unbounded width: a long command stays on one line, as in the original file.
         var emitter = new Emitter(writer, new EmitterSettings(bestIndent: 2, bestWidth: int.MaxValue, isCanonical: false, maxSimpleKeyLength: 1024, indentSequences: true));
-        emitter.Emit(new StreamStart());
-        emitter.Emit(new DocumentStart(null, null, isImplicit: true));
-        emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
-        Plain(emitter, "version");
-        emitter.Emit(new Scalar(null, null, "3.8", ScalarStyle.SingleQuoted, false, true));
-        Plain(emitter, "services");
-        emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
-        foreach (var (name, entries) in services)
-        {
-            Plain(emitter, name);
-            emitter.Emit(new MappingStart(null, null, true, MappingStyle.Block));
-            foreach (var (key, value) in entries)
-            {
-                Plain(emitter, key);
-                if (value is IReadOnlyList<string> list)
-                {
-                    emitter.Emit(new SequenceStart(null, null, true, SequenceStyle.Block));
-                    foreach (var item in list)
-                    {
-                        // "8000:8000" quoted: a YAML 1.1 reader takes plain 50:50 for a base-60 number.
-                        emitter.Emit(new Scalar(null, null, item, key == "ports" ? ScalarStyle.DoubleQuoted : ScalarStyle.Plain, key != "ports", key == "ports"));
-                    }
-
-                    emitter.Emit(new SequenceEnd());
-                }
-                else
-                {
-                    emitter.Emit(new Scalar(null, null, (string)value, ScalarStyle.Plain, true, false));
-                }
-            }
-
-            emitter.Emit(new MappingEnd());
-        }
-
-        emitter.Emit(new MappingEnd());
-        emitter.Emit(new MappingEnd());
-        emitter.Emit(new DocumentEnd(true));
-        emitter.Emit(new StreamEnd());
+        Serializer.Serialize(emitter, file);
         return writer.ToString();
     }
 
-    private static async Task<List<(string, object)>> ProjectServiceAsync(ProjectResource project, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<ComposeService> ProjectServiceAsync(ProjectResource project, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
     {
         if (!project.TryGetLastAnnotation<ComposeBuildAnnotation>(out var build))
         {
             throw new InvalidOperationException($"The project '{project.Name}' has no build context: call WithComposeBuild(...) so the publish step can write 'build:'.");
         }
 
-        var entries = new List<(string, object)> { ("build", RelativePath(outputDirectory, build.ContextPath)) };
-        AddCommon(project, outputDirectory, entries);
         var args = await ArgumentsAsync(project, executionContext, logger, cancellationToken);
         if (args.Count > 0)
         {
             throw new InvalidOperationException($"The project '{project.Name}' has command-line arguments ({string.Join(' ', args)}); the compose step publishes a project's Dockerfile entry point unchanged.");
         }
 
-        return entries;
+        return new ComposeService
+        {
+            Build = RelativePath(outputDirectory, build.ContextPath),
+            Ports = Ports(project),
+            Volumes = BindMounts(project, outputDirectory),
+            Hostname = Hostname(project),
+        };
     }
 
-    private static async Task<List<(string, object)>> ContainerServiceAsync(ContainerResource container, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<ComposeService> ContainerServiceAsync(ContainerResource container, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
     {
         if (container.HasAnnotationOfType<DockerfileBuildAnnotation>())
         {
@@ -147,62 +128,48 @@ public static class ComposePublisher
             throw new InvalidOperationException($"The container '{container.Name}' has no image.");
         }
 
-        var entries = new List<(string, object)> { ("image", image) };
-        AddCommon(container, outputDirectory, entries);
         var args = await ArgumentsAsync(container, executionContext, logger, cancellationToken);
-        if (args.Count > 0)
+        return new ComposeService
         {
-            entries.Add(("command", string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a))));
-        }
-
-        return entries;
+            Image = image,
+            Ports = Ports(container),
+            Volumes = BindMounts(container, outputDirectory),
+            Hostname = Hostname(container),
+            Command = args.Count > 0 ? string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a)) : null,
+        };
     }
 
-    /// <summary>ports, volumes and hostname, in the original file's order.</summary>
-    private static void AddCommon(IResource resource, string outputDirectory, List<(string, object)> entries)
+    private static List<ComposePort>? Ports(IResource resource)
     {
-        if (resource.TryGetEndpoints(out var endpoints))
+        if (!resource.TryGetEndpoints(out var endpoints))
         {
-            var ports = new List<string>();
-            foreach (var endpoint in endpoints)
-            {
-                var target = endpoint.TargetPort ?? endpoint.Port
-                    ?? throw new InvalidOperationException($"The endpoint '{endpoint.Name}' of '{resource.Name}' has no port to publish.");
-                ports.Add(endpoint.Port is { } host
-                    ? string.Create(CultureInfo.InvariantCulture, $"{host}:{target}")
-                    : target.ToString(CultureInfo.InvariantCulture));
-            }
-
-            if (ports.Count > 0)
-            {
-                entries.Add(("ports", ports));
-            }
+            return null;
         }
 
-        if (resource.TryGetContainerMounts(out var mounts))
-        {
-            var volumes = new List<string>();
-            foreach (var mount in mounts)
-            {
-                if (mount.Type != ContainerMountType.BindMount || mount.Source is null)
-                {
-                    throw new InvalidOperationException($"The mount '{mount.Target}' of '{resource.Name}' is a {mount.Type}; the compose step publishes bind mounts only.");
-                }
-
-                volumes.Add($"{RelativePath(outputDirectory, mount.Source)}:{mount.Target}{(mount.IsReadOnly ? ":ro" : string.Empty)}");
-            }
-
-            if (volumes.Count > 0)
-            {
-                entries.Add(("volumes", volumes));
-            }
-        }
-
-        if (resource.TryGetLastAnnotation<ComposeHostnameAnnotation>(out var hostname))
-        {
-            entries.Add(("hostname", hostname.Hostname));
-        }
+        var ports = endpoints
+            .Select(e => new ComposePort(e.Port, e.TargetPort ?? e.Port
+                ?? throw new InvalidOperationException($"The endpoint '{e.Name}' of '{resource.Name}' has no port to publish.")))
+            .ToList();
+        return ports.Count > 0 ? ports : null;
     }
+
+    private static List<ComposeBindMount>? BindMounts(IResource resource, string outputDirectory)
+    {
+        if (!resource.TryGetContainerMounts(out var mounts))
+        {
+            return null;
+        }
+
+        var volumes = mounts
+            .Select(m => m.Type == ContainerMountType.BindMount && m.Source is not null
+                ? new ComposeBindMount(RelativePath(outputDirectory, m.Source), m.Target, m.IsReadOnly)
+                : throw new InvalidOperationException($"The mount '{m.Target}' of '{resource.Name}' is a {m.Type}; the compose step publishes bind mounts only."))
+            .ToList();
+        return volumes.Count > 0 ? volumes : null;
+    }
+
+    private static string? Hostname(IResource resource) =>
+        resource.TryGetLastAnnotation<ComposeHostnameAnnotation>(out var hostname) ? hostname.Hostname : null;
 
     private static async Task<List<string>> ArgumentsAsync(IResource resource, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
     {
@@ -218,7 +185,4 @@ public static class ComposePublisher
         var relative = Path.GetRelativePath(from, to).Replace(Path.DirectorySeparatorChar, '/');
         return relative == "." ? "." : relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? relative : "./" + relative;
     }
-
-    private static void Plain(IEmitter emitter, string text) =>
-        emitter.Emit(new Scalar(null, null, text, ScalarStyle.Plain, true, false));
 }

@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using LatentLens.AppHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -129,6 +130,35 @@ public sealed class AppHostModelTests
 
         Assert.NotNull(id);
         Assert.True(File.Exists(Path.Combine(TestPaths.RepositoryRoot, "mlruns", id, "meta.yaml")));
+    }
+
+    [Fact]
+    public void TheExperimentIdIsReadFromTheActiveExperimentsMetaYamlSkippingUnreadableOnes()
+    {
+        var mlruns = TestPaths.NewTempFolder();
+        try
+        {
+            void Meta(string folder, string text)
+            {
+                Directory.CreateDirectory(Path.Combine(mlruns, folder));
+                File.WriteAllText(Path.Combine(mlruns, folder, "meta.yaml"), text);
+            }
+
+            Meta("1", "experiment_id: '1'\nlifecycle_stage: deleted\nname: LatentLens-SVD-Evaluation\n");
+            Meta("2", "name: [LatentLens-SVD-Evaluation\n");
+            Meta("3", "just a line\n");
+            Meta("4", "experiment_id: '4'\nlifecycle_stage: active\nname: 'Other'\n");
+            Meta("5", "artifact_location: 'mlruns/5'\nexperiment_id: '5'\nlifecycle_stage: 'active'\nname: LatentLens-SVD-Evaluation\ntags: {}\n");
+            Directory.CreateDirectory(Path.Combine(mlruns, "models"));
+
+            Assert.Equal("5", MlflowUiResourceBuilderExtensions.FindExperimentId(mlruns, "LatentLens-SVD-Evaluation"));
+            Assert.Null(MlflowUiResourceBuilderExtensions.FindExperimentId(mlruns, "Missing"));
+            Assert.Null(MlflowUiResourceBuilderExtensions.FindExperimentId(Path.Combine(mlruns, "absent"), "LatentLens-SVD-Evaluation"));
+        }
+        finally
+        {
+            Directory.Delete(mlruns, recursive: true);
+        }
     }
 
     [Fact]

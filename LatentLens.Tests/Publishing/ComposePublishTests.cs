@@ -2,19 +2,35 @@ using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using LatentLens.AppHost;
+using LatentLens.AppHost.Compose;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using YamlDotNet.RepresentationModel;
 
 namespace LatentLens.Tests.Publishing;
 
-/// <summary>The app host's publish step: the compose file comes from the model and matches the original.</summary>
-public sealed class ComposePublishTests : IDisposable
+/// <summary>
+/// The app host's publish step: the compose file comes from the model and matches the original.
+/// Everything is published into temporary folders; the repository is only read.
+/// </summary>
+public sealed class ComposePublishTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);
     private readonly string _output = TestPaths.NewTempFolder();
+    private readonly List<DistributedApplication> _apps = [];
 
-    public void Dispose() => Directory.Delete(_output, recursive: true);
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            await app.DisposeAsync();
+        }
+
+        Directory.Delete(_output, recursive: true);
+    }
 
     private const string Original = """
         version: '3.8'
@@ -79,7 +95,21 @@ public sealed class ComposePublishTests : IDisposable
     [Fact]
     public async Task PublishingIntoTheRepositoryRootWritesExactlyTheCheckedInFile()
     {
-        // Published elsewhere, paths lead back to the repository; resolved, they are the checked-in file's.
+        // The step writes what it renders for its output folder; rendered for the repository root,
+        // that is the checked-in file byte for byte. Together they prove the publish without writing there.
+        var published = await PublishAsync(_output);
+        using var cts = new CancellationTokenSource(Timeout);
+        var model = await PublishModeModelAsync(builder => { }, cts.Token);
+
+        Assert.Equal(await RenderAsync(model, _output, cts.Token), await File.ReadAllTextAsync(published, cts.Token));
+        Assert.Equal(
+            await File.ReadAllBytesAsync(Path.Combine(TestPaths.RepositoryRoot, "docker-compose.yml"), cts.Token),
+            new System.Text.UTF8Encoding(false).GetBytes(await RenderAsync(model, TestPaths.RepositoryRoot, cts.Token)));
+    }
+
+    [Fact]
+    public async Task PublishedElsewhereThePathsLeadBackToTheRepository()
+    {
         var published = await PublishAsync(_output);
 
         Assert.Equal(Resolved(Path.Combine(TestPaths.RepositoryRoot, "docker-compose.yml")), Resolved(published));
@@ -95,25 +125,22 @@ public sealed class ComposePublishTests : IDisposable
     [RequiresDockerComposeFact]
     public async Task DockerComposeConfigPrintsTheSameNormalFormAsForTheOriginal()
     {
-        var published = await PublishAsync(_output);
-        // The original resolves its paths against its own folder: put it beside the checked-in one.
-        var original = Path.Combine(TestPaths.RepositoryRoot, $".original-compose-{Guid.NewGuid():N}.yml");
+        var published = await PublishAsync(Path.Combine(_output, "published"));
+        // The original's paths are relative to the repository root: kept in the temporary folder, it is
+        // resolved from the root through --project-directory instead of being written beside the checked-in file.
+        var original = Path.Combine(_output, "original", "docker-compose.yml");
+        Directory.CreateDirectory(Path.GetDirectoryName(original)!);
         await File.WriteAllTextAsync(original, Original);
-        try
-        {
-            var expected = await ConfigAsync(original);
-            Assert.Equal(expected, await ConfigAsync(published));
-            Assert.Equal(expected, await ConfigAsync(Path.Combine(TestPaths.RepositoryRoot, "docker-compose.yml")));
-        }
-        finally
-        {
-            File.Delete(original);
-        }
+
+        var expected = await ConfigAsync(original, TestPaths.RepositoryRoot);
+        Assert.Equal(expected, await ConfigAsync(published));
+        Assert.Equal(expected, await ConfigAsync(Path.Combine(TestPaths.RepositoryRoot, "docker-compose.yml")));
     }
 
-    private static async Task<string> ConfigAsync(string file)
+    private static async Task<string> ConfigAsync(string file, string? projectDirectory = null)
     {
-        using var process = Process.Start(new ProcessStartInfo("docker-compose", ["-f", file, "config"])
+        string[] args = projectDirectory is null ? ["-f", file, "config"] : ["-f", file, "--project-directory", projectDirectory, "config"];
+        using var process = Process.Start(new ProcessStartInfo("docker-compose", args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -126,22 +153,32 @@ public sealed class ComposePublishTests : IDisposable
         return output;
     }
 
-    /// <summary>The app host's model as publishing sees it (run-mode-only resources absent), not yet run.</summary>
-    private Task<IDistributedApplicationTestingBuilder> PublishModeBuilderAsync(CancellationToken cancellationToken) =>
-        DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(
+    /// <summary>The app host's model as publishing sees it (run-mode-only resources absent), changed by <paramref name="change"/>, not run.</summary>
+    private async Task<DistributedApplicationModel> PublishModeModelAsync(Action<IDistributedApplicationTestingBuilder> change, CancellationToken cancellationToken)
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(
             ["--operation", "publish", "--step", "publish", "--output-path", _output], cancellationToken);
+        change(builder);
+        var app = await builder.BuildAsync(cancellationToken);
+        _apps.Add(app);
+        return app.Services.GetRequiredService<DistributedApplicationModel>();
+    }
+
+    private static Task<string> RenderAsync(DistributedApplicationModel model, string folder, CancellationToken cancellationToken) =>
+        ComposePublisher.RenderAsync(model, folder, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, cancellationToken);
+
+    private static Task<string> WriteAsync(DistributedApplicationModel model, string folder, CancellationToken cancellationToken) =>
+        ComposePublisher.WriteAsync(model, folder, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, cancellationToken);
 
     [Fact]
     public async Task AChangedPortInTheModelChangesThePublishedFile()
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var builder = await PublishModeBuilderAsync(cts.Token);
-        var endpoint = builder.Resources.OfType<MlflowUiResource>().Single().Annotations.OfType<EndpointAnnotation>().Single();
-        endpoint.Port = 5555;
-        await using var app = await builder.BuildAsync(cts.Token);
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        var model = await PublishModeModelAsync(
+            builder => builder.Resources.OfType<MlflowUiResource>().Single().Annotations.OfType<EndpointAnnotation>().Single().Port = 5555,
+            cts.Token);
 
-        var yaml = await ComposePublisher.RenderAsync(model, TestPaths.RepositoryRoot, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, cts.Token);
+        var yaml = await File.ReadAllTextAsync(await WriteAsync(model, _output, cts.Token), cts.Token);
 
         Assert.Contains("\"5555:5000\"", yaml, StringComparison.Ordinal);
         Assert.DoesNotContain("\"5000:5000\"", yaml, StringComparison.Ordinal);
@@ -151,31 +188,76 @@ public sealed class ComposePublishTests : IDisposable
     public async Task AResourceTheStepCannotExpressFailsThePublishNamingIt()
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var builder = await PublishModeBuilderAsync(cts.Token);
-        builder.AddExecutable("worker", "python3", ".");
-        await using var app = await builder.BuildAsync(cts.Token);
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        var model = await PublishModeModelAsync(builder => builder.AddExecutable("worker", "python3", "."), cts.Token);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            ComposePublisher.RenderAsync(model, _output, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, cts.Token));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(model, _output, cts.Token));
 
         Assert.Contains("'worker'", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_output, "docker-compose.yml")));
     }
 
     [Fact]
-    public async Task AVolumeMountTheStepCannotExpressFailsThePublish()
+    public async Task AVolumeMountTheStepCannotExpressFailsThePublishNamingIt()
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var builder = await PublishModeBuilderAsync(cts.Token);
-        builder.Resources.OfType<MlflowUiResource>().Single().Annotations.Add(new ContainerMountAnnotation("data", "/data", ContainerMountType.Volume, false));
-        await using var app = await builder.BuildAsync(cts.Token);
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        var model = await PublishModeModelAsync(
+            builder => builder.Resources.OfType<MlflowUiResource>().Single().Annotations.Add(new ContainerMountAnnotation("data", "/data", ContainerMountType.Volume, false)),
+            cts.Token);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            ComposePublisher.RenderAsync(model, _output, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, cts.Token));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(model, _output, cts.Token));
 
-        Assert.Contains("mlflow-ui", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'mlflow-ui'", error.Message, StringComparison.Ordinal);
         Assert.Contains("Volume", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_output, "docker-compose.yml")));
+    }
+
+    [Fact]
+    public async Task AContainerBuiltFromADockerfileFailsThePublishNamingIt()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var context = Path.Combine(_output, "web");
+        Directory.CreateDirectory(context);
+        await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), "FROM scratch\n", cts.Token);
+        var model = await PublishModeModelAsync(builder => builder.AddDockerfile("web", context), cts.Token);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(model, _output, cts.Token));
+
+        Assert.Contains("'web'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Dockerfile", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_output, "docker-compose.yml")));
+    }
+
+    [Fact]
+    public void TheComposeModelIsWrittenInComposeShortSyntaxOmittingWhatIsUnset()
+    {
+        var file = new ComposeFile
+        {
+            Services = new(StringComparer.Ordinal)
+            {
+                ["worker"] = new ComposeService
+                {
+                    Image = "example/worker:1",
+                    Ports = [new ComposePort(null, 9000), new ComposePort(9001, 9002)],
+                    Volumes = [new ComposeBindMount("./data", "/data", IsReadOnly: true)],
+                    Command = "run --once",
+                },
+            },
+        };
+
+        Assert.Equal(
+            """
+            version: '3.8'
+            services:
+              worker:
+                image: example/worker:1
+                ports:
+                  - "9000"
+                  - "9001:9002"
+                volumes:
+                  - ./data:/data:ro
+                command: run --once
+
+            """,
+            ComposePublisher.Serialize(file));
     }
 }

@@ -46,7 +46,8 @@ public sealed partial class DockerfileTests : IDisposable
             .ToList();
         Assert.Contains("LatentLens.Api/LatentLens.Api.csproj", args);
         Assert.DoesNotContain(args, a => a.Contains("LatentLens.AppHost", StringComparison.Ordinal));
-        await RunAsync("dotnet", ["publish", .. args], TestPaths.RepositoryRoot);
+        // The container builds in a clean context; here bin/ and obj/ go to the temporary folder, not into the repository.
+        await RunAsync("dotnet", ["publish", .. args, "--artifacts-path", Path.Combine(_root, "artifacts")], TestPaths.RepositoryRoot);
         Assert.True(File.Exists(Path.Combine(app, "LatentLens.Api.dll")));
         Assert.False(File.Exists(Path.Combine(app, "Aspire.Hosting.dll")), "the app host's orchestration packages must not be published");
 

@@ -1,19 +1,19 @@
-namespace Aspire.Hosting.ApplicationModel;
+namespace LatentLens.AppHost.Compose;
 
 /// <summary>The compose <c>build:</c> context of a project resource (the folder holding its Dockerfile).</summary>
-public sealed class ComposeBuildAnnotation(string contextPath) : IResourceAnnotation
+internal sealed class ComposeBuildAnnotation(string contextPath) : IResourceAnnotation
 {
     public string ContextPath { get; } = contextPath;
 }
 
 /// <summary>The compose <c>hostname:</c> of a service.</summary>
-public sealed class ComposeHostnameAnnotation(string hostname) : IResourceAnnotation
+internal sealed class ComposeHostnameAnnotation(string hostname) : IResourceAnnotation
 {
     public string Hostname { get; } = hostname;
 }
 
 /// <summary>What the compose publish step reads beyond Aspire's own annotations.</summary>
-public static class ComposeResourceBuilderExtensions
+internal static class ComposeResourceBuilderExtensions
 {
     /// <summary>Publishes the project as <c>build: &lt;context&gt;</c> (its Dockerfile at the context's root).</summary>
     public static IResourceBuilder<ProjectResource> WithComposeBuild(this IResourceBuilder<ProjectResource> builder, string contextPath)
