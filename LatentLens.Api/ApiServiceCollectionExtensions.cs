@@ -26,6 +26,26 @@ internal static class ApiServiceCollectionExtensions
         return builder;
     }
 
+    /// <summary>The API's port when it is run on its own (<c>dotnet run --project LatentLens.Api</c>).</summary>
+    public const string DefaultUrl = "http://localhost:8000";
+
+    /// <summary>
+    /// Listens on <see cref="DefaultUrl"/> unless the environment says where (<c>ASPNETCORE_URLS</c> from
+    /// the app host, <c>ASPNETCORE_HTTP_PORTS</c> from the Dockerfile, <c>--urls</c>). This replaces a
+    /// launch profile: <c>dotnet run</c> prints "Using launch settings from ..." on stdout before the
+    /// program starts, which would break the JSON that <c>train --json</c> prints there.
+    /// </summary>
+    public static WebApplicationBuilder UseDefaultUrl(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (new[] { "urls", "http_ports", "https_ports" }.All(key => string.IsNullOrEmpty(builder.Configuration[key])))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        return builder;
+    }
+
     /// <summary>Maps the recommender's endpoints; the admin ones only when configuration turns them on.</summary>
     public static WebApplication MapRecommenderApis(this WebApplication app)
     {

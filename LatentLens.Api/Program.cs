@@ -11,6 +11,7 @@ if (CliApp.IsCliInvocation(args))
 // Settings files come with the program; relative paths in them (./mlruns) resolve against the working directory.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
+builder.UseDefaultUrl();
 builder.AddServiceDefaults(LatentLensTelemetry.Name);
 builder.AddRecommender();
 builder.Services.AddProblemDetails();

@@ -5,10 +5,13 @@ internal static class TestPaths
 {
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    /// <summary>The shared folder beside the repository (read-only data: MovieLens 100K, the golden MLflow store).</summary>
+    /// <summary>The shared folder beside the repository (read-only data that may not be redistributed: MovieLens 100K); absent in a plain clone.</summary>
     public static string Shared => Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared"));
 
     public static string MovieLens100k => Path.Combine(Shared, "data", "ml-100k");
+
+    /// <summary>The MLflow store written by MLflow 2.12.1 itself, kept with the tests (Fixtures/README.md).</summary>
+    public static string GoldenStore => Path.Combine(RepositoryRoot, "LatentLens.Tests", "Fixtures", "golden-mlruns");
 
     public static string BundledLatestSmall => Path.Combine(RepositoryRoot, "data", "ml-latest-small");
 

@@ -7,7 +7,7 @@ namespace LatentLens.Tests.Tracking;
 /// <summary>The store written by MLflow itself (../shared/mlflow/golden-mlruns), read back with the values it holds.</summary>
 public sealed class GoldenStoreTests
 {
-    private static readonly string Golden = Path.Combine(TestPaths.Shared, "mlflow", "golden-mlruns");
+    private static readonly string Golden = TestPaths.GoldenStore;
     private const string ExperimentId = "114201382972641959";
 
     [Fact]

@@ -148,17 +148,28 @@ public sealed class RecordingTests : IDisposable
         var data = SmallData();
         var algorithm = new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 3 });
 
-        // Count the files a whole recording writes, then crash after each number of them.
+        // Count the files a whole recording writes into a store prepared as for the crash runs below
+        // (experiment already there), then crash after each number of them.
+        void Prepare()
+        {
+            Directory.Delete(_root, recursive: true);
+            Directory.CreateDirectory(_root);
+            new MlflowStore(_root).GetOrCreateExperiment(LatentLensConventions.ExperimentName);
+        }
+
+        Prepare();
         var total = 0;
         AtomicFile.BeforeRename = _ => total++;
         Record(data, algorithm);
         AtomicFile.BeforeRename = null;
-        Directory.Delete(_root, recursive: true);
-        Directory.CreateDirectory(_root);
-        new MlflowStore(_root).GetOrCreateExperiment(LatentLensConventions.ExperimentName);
 
-        for (var survive = 0; survive < total - 3; survive++)
+        var crashes = 0;
+
+        // Every write is a crash point, the last ones (the FINISHED meta.yaml) included.
+        for (var survive = 0; survive < total; survive++)
         {
+            // A fresh store each time: a crash after the dataset was recorded would otherwise spare the next runs that write.
+            Prepare();
             var written = 0;
             AtomicFile.BeforeRename = _ =>
             {
@@ -175,6 +186,14 @@ public sealed class RecordingTests : IDisposable
             Assert.DoesNotContain(reader.Problems, p => p.BreaksMlflow);
             Assert.DoesNotContain(runs, r => r.Status == RunStatus.Finished);
             Assert.Empty(Directory.EnumerateFileSystemEntries(_root, AtomicFile.TempPrefix + "*"));
+            crashes++;
         }
+
+        // The loop really reached the last write: a run whose every file but the FINISHED status was written.
+        Assert.Equal(total, crashes);
+        AtomicFile.BeforeRename = null;
+        Record(data, algorithm);
+        var finished = new MlflowStoreReader(_root);
+        Assert.Single(finished.ReadExperiments().SelectMany(e => finished.ReadRuns(e.Id)), r => r.Status == RunStatus.Finished);
     }
 }

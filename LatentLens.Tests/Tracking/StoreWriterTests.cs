@@ -20,6 +20,45 @@ public sealed class StoreWriterTests : IDisposable
     }
 
     [Fact]
+    public void ANewStoreHoldsTheDefaultExperimentAsMlflowCreatesIt()
+    {
+        var root = Path.Combine(_root, "fresh-store");
+        var store = new MlflowStore(root);
+        var id = store.GetOrCreateExperiment("exp");
+
+        var reader = new MlflowStoreReader(root);
+        var experiments = reader.ReadExperiments();
+        Assert.Empty(reader.Problems);
+        Assert.Equal(["0", id], experiments.Select(e => e.Id).Order(StringComparer.Ordinal));
+        var defaultExperiment = experiments.Single(e => e.Id == "0");
+        Assert.Equal(("Default", "active", "fresh-store/0"), (defaultExperiment.Name, defaultExperiment.LifecycleStage, defaultExperiment.ArtifactLocation));
+        Assert.Contains("experiment_id: '0'\n", File.ReadAllText(Path.Combine(root, "0", "meta.yaml")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnExistingStoreIsNotGivenADefaultExperiment()
+    {
+        // MLflow creates experiment 0 only with the store's folder; a folder that exists already (the repository's mlruns/) is left as it is.
+        var store = new MlflowStore(_root);
+        store.GetOrCreateExperiment("exp");
+
+        Assert.False(Directory.Exists(Path.Combine(_root, "0")));
+    }
+
+    [Fact]
+    public void ArtifactUrisStartWithTheStoresOwnFolderName()
+    {
+        var store = new MlflowStore(Path.Combine(_root, "mystore"));
+        var experimentId = store.GetOrCreateExperiment("exp");
+        var run = store.StartRun(experimentId, "r", "u");
+        run.End(RunStatus.Finished);
+
+        var read = Assert.Single(new MlflowStoreReader(store.Root).ReadRuns(experimentId));
+        Assert.Equal($"mystore/{experimentId}/{run.RunId}/artifacts", read.ArtifactUri);
+        Assert.Equal($"mystore/{experimentId}", new MlflowStoreReader(store.Root).FindExperiment("exp")!.ArtifactLocation);
+    }
+
+    [Fact]
     public void WhatIsWrittenReadsBack()
     {
         var (store, experimentId) = NewStore();
@@ -163,7 +202,8 @@ public sealed class StoreWriterTests : IDisposable
         Assert.Contains("end_time: null\n", running, StringComparison.Ordinal);
         Assert.Contains("status: 4\n", failed, StringComparison.Ordinal);
         Assert.Contains("boom", File.ReadAllText(Path.Combine(run.Folder, "tags", "mlflow.note.content")), StringComparison.Ordinal);
-        Assert.Contains($"artifact_uri: 'mlruns/{experimentId}/{run.RunId}/artifacts'", running, StringComparison.Ordinal);
+        // Relative to the folder holding the store, starting with the store's own folder name (here a temporary one).
+        Assert.Contains($"artifact_uri: '{Path.GetFileName(store.Root)}/{experimentId}/{run.RunId}/artifacts'", running, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,19 +22,37 @@ internal sealed class MlflowStore : ITrackingStore
 
     public string Location => Root;
 
-    /// <summary>Creates the folders MLflow's UI needs to start on a read-only mount.</summary>
+    /// <summary>The id and name of the experiment MLflow creates with every new store.</summary>
+    public const string DefaultExperimentId = "0";
+
+    public const string DefaultExperimentName = "Default";
+
+    /// <summary>
+    /// Creates the folders MLflow's UI needs to start on a read-only mount and, in a store that does
+    /// not exist yet, the experiment <c>0</c> (<c>Default</c>) that MLflow creates with every new store
+    /// (clients that default to experiment 0 fail without it).
+    /// </summary>
     public void EnsureLayout()
     {
+        var isNew = !Directory.Exists(Root);
         Directory.CreateDirectory(Path.Combine(Root, ".trash"));
         Directory.CreateDirectory(Path.Combine(Root, "models"));
+        if (isNew)
+        {
+            WriteExperimentMeta(DefaultExperimentId, DefaultExperimentName);
+        }
+
         AtomicFile.CleanStaleTemporaries(Root, TimeSpan.FromHours(1));
     }
 
     /// <summary>
-    /// The relative location of a path under the store, as <c>mlruns/...</c>: it resolves on the host
-    /// (from the repository root) and in both containers (working directories <c>/</c> and <c>/app</c>).
+    /// The location of a path under the store as stored in <c>artifact_uri</c>, <c>artifact_location</c>
+    /// and a model version's <c>source</c>: relative, starting with the store's own folder name
+    /// (<c>mlruns/...</c> for the repository's store). It resolves for an MLflow process started in
+    /// the folder that holds the store: the repository root on the host, <c>/</c> in the UI container
+    /// (<c>/mlruns</c>) and <c>/app</c> in the API container (<c>/app/mlruns</c>).
     /// </summary>
-    public string RelativeUri(params string[] parts) => string.Join('/', ["mlruns", .. parts]);
+    public string RelativeUri(params string[] parts) => string.Join('/', [Path.GetFileName(Root.TrimEnd(Path.DirectorySeparatorChar)), .. parts]);
 
     /// <summary>The id of the active experiment named <paramref name="name"/>, creating it when missing.</summary>
     public string GetOrCreateExperiment(string name)
@@ -54,6 +72,12 @@ internal sealed class MlflowStore : ITrackingStore
         }
 
         var id = MlflowNames.NewExperimentId();
+        WriteExperimentMeta(id, name);
+        return id;
+    }
+
+    private void WriteExperimentMeta(string id, string name)
+    {
         var now = MlflowNames.Now();
         WriteYaml(Path.Combine(Root, id, "meta.yaml"), new Dictionary<string, object?>
         {
@@ -64,7 +88,6 @@ internal sealed class MlflowStore : ITrackingStore
             ["lifecycle_stage"] = "active",
             ["name"] = name,
         });
-        return id;
     }
 
     /// <summary>Starts a run: its <c>meta.yaml</c> says RUNNING until <see cref="RunWriter.End"/>.</summary>
