@@ -23,6 +23,9 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
     /// <summary>Where models come from, for messages.</summary>
     public string Location => tracking.Location;
 
+    /// <summary>The last model that failed to load, and why; null once a model loads.</summary>
+    public (ModelOrigin Origin, string Reason)? LastRejection { get; private set; }
+
     /// <summary>The model serving now, or null while there is none. Read it once per request.</summary>
     public LoadedModel? Current => Volatile.Read(ref _current);
 
@@ -78,6 +81,7 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
                 var loaded = new LoadedModel(tracking.LoadModel(origin.Run), origin, DateTimeOffset.UtcNow);
                 Volatile.Write(ref _current, loaded);
                 _rejectedPointer = null;
+                LastRejection = null;
                 _reportedNoModel = false;
                 LatentLensTelemetry.SetModelVersion(origin.Version ?? 0);
                 Log.ModelLoaded(logger, origin.RunName, origin.RunId, origin.Version, Location, clock.ElapsedMilliseconds);
@@ -86,6 +90,7 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
             catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
             {
                 _rejectedPointer = origin.Pointer;
+                LastRejection = (origin, ex.Message);
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
                 Log.ModelRejected(logger, origin.RunName, origin.RunId, ex.Message);
                 return new ReloadResult(false, current is not null, $"Rejected {origin.RunName}: {ex.Message}", current?.Origin);

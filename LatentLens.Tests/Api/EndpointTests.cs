@@ -3,30 +3,42 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Serving;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LatentLens.Tests.Api;
 
-/// <summary>Every endpoint and every error case, against the API serving a FunkSvd champion.</summary>
-public sealed class EndpointTests : IAsyncLifetime
+/// <summary>Every endpoint and every error case, against one API (per class) serving a FunkSvd champion.</summary>
+public sealed class EndpointTests(EndpointTests.ServedModel served) : IClassFixture<EndpointTests.ServedModel>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly ApiStore _store = new();
-    private ApiFactory _factory = null!;
-    private HttpClient _client = null!;
-    private string _runId = null!;
+    private readonly HttpClient _client = served.Client;
+    private readonly string _runId = served.RunId;
 
-    public async Task InitializeAsync()
+    /// <summary>The store, the trained champion and the started API, shared by the tests of the class (none of them changes the store).</summary>
+    public sealed class ServedModel : IAsyncLifetime
     {
-        _runId = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 8, Epochs = 10 })).RunId;
-        _factory = new ApiFactory(_store.Root);
-        _client = await _factory.ReadyClientAsync();
-    }
+        internal ApiStore Store { get; } = new();
 
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-        _store.Dispose();
+        internal ApiFactory Factory { get; private set; } = null!;
+
+        public HttpClient Client { get; private set; } = null!;
+
+        public string RunId { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            RunId = Store.Train(new FunkSvd(new FunkSvdOptions { Factors = 8, Epochs = 10 })).RunId;
+            Factory = new ApiFactory(Store.Root);
+            Client = await Factory.ReadyClientAsync();
+        }
+
+        public async Task DisposeAsync()
+        {
+            Client.Dispose();
+            await Factory.DisposeAsync();
+            Store.Dispose();
+        }
     }
 
     private async Task<JsonElement> GetJsonAsync(string path, HttpStatusCode expected = HttpStatusCode.OK, string mediaType = "application/json")
@@ -98,12 +110,19 @@ public sealed class EndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ARepeatedRequestGetsTheSameAnswerFromTheCache()
+    public async Task ARepeatedRequestIsAnsweredFromTheCacheWithoutRankingAgain()
     {
+        var cache = served.Factory.Services.GetRequiredService<ModelStore>().Current!.Cache;
+        var before = cache.Rankings;
         var first = await GetJsonAsync("/users/11/recommendations?k=7");
+        var afterFirst = cache.Rankings;
         var second = await GetJsonAsync("/users/11/recommendations?k=7");
+        var third = await GetJsonAsync("/users/11/recommendations?k=8");
 
+        Assert.Equal(before + 1, afterFirst);
+        Assert.Equal(before + 2, cache.Rankings); // the repeat was not ranked again; another k was
         Assert.Equal(first.ToString(), second.ToString());
+        Assert.Equal(8, third.GetProperty("items").GetArrayLength());
     }
 
     [Fact]
