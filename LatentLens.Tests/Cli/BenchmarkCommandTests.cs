@@ -21,9 +21,27 @@ public sealed class BenchmarkCommandTests
         var (exit, output, error) = await RunAsync("benchmark", "scale", "--ratings", "2000,4000", "--users", "100", "--items", "60", "--factors", "4", "--epochs", "2");
 
         Assert.True(exit == 0, error);
-        Assert.Contains("peak working set", output, StringComparison.Ordinal);
-        Assert.Contains("      4000     100", output, StringComparison.Ordinal);
-        Assert.Contains("      2000      50", output, StringComparison.Ordinal);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var header = Array.FindIndex(lines, l => l.StartsWith("ratings", StringComparison.Ordinal));
+        Assert.True(header >= 0, output);
+        Assert.Contains("peak working set (MiB)", lines[header], StringComparison.Ordinal);
+
+        // One row per size, smallest first: ratings, users, items, generate (s), fit (s), per epoch (s), ns/rating/epoch, train RMSE, peak MiB.
+        var rows = lines.Skip(header + 1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())
+            .ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(9, r.Length));
+        Assert.Equal([2000, 50, 60], rows[0][..3]);
+        Assert.Equal([4000, 100, 60], rows[1][..3]);
+        foreach (var r in rows)
+        {
+            // fit is printed to 0.01 s and per epoch to 0.001 s: they agree to that rounding.
+            Assert.True(r[4] >= 0 && Math.Abs(r[5] - (r[4] / 2)) <= 0.006, $"fit {r[4]} s, per epoch {r[5]} s over 2 epochs");
+            Assert.True(r[6] > 0, "ns per rating per epoch");
+            Assert.InRange(r[7], 0.01, 2.0);
+            Assert.True(r[8] > 0, "peak working set");
+        }
     }
 
     [Fact]
@@ -80,9 +98,22 @@ public sealed class BenchmarkCommandTests
         var (exit, output, error) = await RunAsync("benchmark", "fit", "--data", TestPaths.MovieLens100k, "--repeat", "1", "--warmup", "0");
 
         Assert.True(exit == 0, error);
-        foreach (var split in new[] { "u1", "u2", "u3", "u4", "u5", "mean" })
+        var rows = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 0 && f[0] is "u1" or "u2" or "u3" or "u4" or "u5")
+            .ToList();
+
+        // split, ratings, fit median, fit best, 20 epochs median, RMSE, MAE: FunkSvd with Surprise's defaults is near Surprise's 0.938.
+        Assert.Equal(["u1", "u2", "u3", "u4", "u5"], rows.Select(r => r[0]));
+        foreach (var r in rows)
         {
-            Assert.Contains(split, output, StringComparison.Ordinal);
+            var values = r.Skip(1).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(80_000, values[0]);
+            Assert.True(values[1] > 0 && values[2] > 0 && values[3] > 0, string.Join(' ', r));
+            Assert.InRange(values[4], 0.90, 0.98);
+            Assert.InRange(values[5], 0.70, 0.78);
         }
+
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("mean", StringComparison.Ordinal));
     }
 }
