@@ -78,6 +78,36 @@ internal sealed class FactorModel
 
     public float[] ItemFactors { get; }
 
+    /// <summary>
+    /// Whether <see cref="Predict(int, int)"/> estimates a rating. Models that only rank (implicit ALS,
+    /// PureSVD on the zero-filled matrix) score items on a scale of their own: RMSE means nothing for
+    /// them and the API refuses rating predictions.
+    /// </summary>
+    public bool PredictsRatings { get; init; } = true;
+
+    /// <summary>
+    /// The per-item term that ranking adds to p_u·q_i when it is not the rating bias b_i (the popularity
+    /// model ranks by popularity but predicts mean ratings); null means <see cref="ItemBias"/>.
+    /// </summary>
+    public float[]? RankingBias
+    {
+        get => _rankingBias;
+        init
+        {
+            if (value is not null && value.Length != Items.Count)
+            {
+                throw new ArgumentException("The ranking bias does not match the number of items.", nameof(value));
+            }
+
+            _rankingBias = value;
+        }
+    }
+
+    /// <summary>What ranking adds per item: <see cref="RankingBias"/> or, by default, <see cref="ItemBias"/>.</summary>
+    public float[] RankingOffsets => _rankingBias ?? ItemBias;
+
+    private readonly float[]? _rankingBias;
+
     /// <summary>Predicts by dense indices; a negative index means unknown (Surprise's rule: drop the unknown side's terms).</summary>
     public Prediction Predict(int user, int item)
     {
