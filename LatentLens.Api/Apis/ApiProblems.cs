@@ -21,6 +21,11 @@ internal static class ApiProblems
         title: "Unknown item", detail: $"Item '{itemId}' is not in the model's training data.", statusCode: StatusCodes.Status404NotFound,
         extensions: new Dictionary<string, object?> { ["itemId"] = itemId });
 
+    public static ProblemHttpResult NoRatingPredictions(string algorithm) => TypedResults.Problem(
+        title: "The model does not predict ratings",
+        detail: $"The model being served ({algorithm}) ranks items but does not predict ratings; ask for recommendations instead, or promote a rating model.",
+        statusCode: StatusCodes.Status409Conflict);
+
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: $"Invalid {field}");
 

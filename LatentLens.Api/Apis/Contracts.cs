@@ -15,9 +15,10 @@ internal sealed record ModelInfoResponse(
     DateTimeOffset LoadedAt,
     int Users,
     int Items,
-    float[] RatingScale);
+    float[] RatingScale,
+    bool PredictsRatings);
 
-internal sealed record RecommendedItem(string ItemId, string? Title, float PredictedRating);
+internal sealed record RecommendedItem(string ItemId, string? Title, float? PredictedRating, float Score);
 
 internal sealed record RecommendationsResponse(string UserId, int K, bool ExcludeRated, IReadOnlyList<RecommendedItem> Items);
 

@@ -22,6 +22,6 @@ internal static class ModelApi
         var m = loaded.Model;
         var o = loaded.Origin;
         return TypedResults.Ok(new ModelInfoResponse(o.RunId, o.RunName, o.ExperimentId, o.RegisteredModel, o.Version, o.Alias, m.Algorithm, m.Factors,
-            o.Params, o.Metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(), loaded.Saved.TrainedAt, loaded.LoadedAt, m.Users.Count, m.Items.Count, [m.Scale.Min, m.Scale.Max]));
+            o.Params, o.Metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(), loaded.Saved.TrainedAt, loaded.LoadedAt, m.Users.Count, m.Items.Count, [m.Scale.Min, m.Scale.Max], m.PredictsRatings));
     }
 }

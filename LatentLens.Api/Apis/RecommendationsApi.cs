@@ -20,7 +20,7 @@ internal static class RecommendationsApi
             .WithSummary("The user's top k items (k = 1..1000, default 10), without what the user rated in training unless excludeRated=false.");
         group.MapGet("/users/{userId}/items/{itemId}/prediction", GetPrediction)
             .WithName("GetPrediction")
-            .WithSummary("The predicted rating, clipped to the scale; fellBack says an unknown user or item had its terms dropped.");
+            .WithSummary("The predicted rating, clipped to the scale; fellBack says an unknown user or item had its terms dropped. 409 for a model that only ranks.");
         group.MapPost("/predictions", PostPredictions)
             .WithName("PostPredictions")
             .WithSummary("Predicted ratings for a batch of up to 1,000 (userId, itemId) pairs.")
@@ -65,7 +65,7 @@ internal static class RecommendationsApi
         var items = new RecommendedItem[top.Length];
         for (var j = 0; j < top.Length; j++)
         {
-            items[j] = new RecommendedItem(loaded.Model.Items.ToRaw(top[j].Item), loaded.TitleOf(top[j].Item), Ranker.PredictedRating(loaded.Model, index, top[j]));
+            items[j] = new RecommendedItem(loaded.Model.Items.ToRaw(top[j].Item), loaded.TitleOf(top[j].Item), Ranker.PredictedRating(loaded.Model, index, top[j]), top[j].Score);
         }
 
         return TypedResults.Ok(new RecommendationsResponse(user, count, exclude, items));
@@ -83,7 +83,12 @@ internal static class RecommendationsApi
             return ApiProblems.Invalid("itemId", $"'{itemId}' is not an item id (a whole number).");
         }
 
-        return store.Current is { } loaded ? TypedResults.Ok(Predict(loaded, user, item)) : ApiProblems.NoModel();
+        if (store.Current is not { } loaded)
+        {
+            return ApiProblems.NoModel();
+        }
+
+        return loaded.Model.PredictsRatings ? TypedResults.Ok(Predict(loaded, user, item)) : ApiProblems.NoRatingPredictions(loaded.Model.Algorithm);
     }
 
     public static async Task<Results<Ok<PredictionBatchResponse>, ValidationProblem, ProblemHttpResult>> PostPredictions(HttpRequest request, ModelStore store, CancellationToken cancellationToken)
@@ -145,6 +150,11 @@ internal static class RecommendationsApi
             if (store.Current is not { } loaded)
             {
                 return ApiProblems.NoModel();
+            }
+
+            if (!loaded.Model.PredictsRatings)
+            {
+                return ApiProblems.NoRatingPredictions(loaded.Model.Algorithm);
             }
 
             return TypedResults.Ok(new PredictionBatchResponse([.. requested.Select(p => Predict(loaded, p.User, p.Item))]));

@@ -40,7 +40,11 @@ internal static class RegistryCommands
 
     public static Command Promote()
     {
-        var bestBy = new Option<string>("--best-by") { Description = "The metric that decides (rmse, mae: lower is better; precision_at_10, recall_at_10, ndcg_at_10: higher).", DefaultValueFactory = _ => "rmse" };
+        var bestBy = new Option<string>("--best-by")
+        {
+            Description = "The metric that decides: rmse, mae (lower is better); precision_at_10, recall_at_10, ndcg_at_10, map_at_10, hit_rate_at_10, coverage_at_10, novelty_at_10 (higher is better).",
+            DefaultValueFactory = _ => "rmse",
+        };
         var alias = new Option<string>("--alias") { Description = "The alias to move.", DefaultValueFactory = _ => LatentLensConventions.ChampionAlias };
         var mlruns = TrackingOptions.Mlruns();
         var experiment = TrackingOptions.Experiment();
@@ -48,13 +52,14 @@ internal static class RegistryCommands
         var command = new Command("promote", "Move the alias (champion) to the version of the best finished run, registering it if needed.") { bestBy, alias, mlruns, experiment, model };
         command.SetAction(parse => Guard(parse, () =>
         {
+            var direction = ServableRuns.HigherIsBetter(parse.GetValue(bestBy)!) ? "higher is better" : "lower is better";
             var result = Promotion.PromoteBest(new MlflowStore(parse.GetValue(mlruns)!), parse.GetValue(experiment)!, parse.GetValue(bestBy)!, parse.GetValue(model)!, parse.GetValue(alias)!);
             var name = parse.GetValue(alias);
             var metric = parse.GetValue(bestBy);
             var was = result.PreviousVersion is { } p ? FormattableString.Invariant($"version {p}") : "unset";
             parse.InvocationConfiguration.Output.WriteLine(result.Moved
-                ? FormattableString.Invariant($"{name} -> version {result.Version}: {result.RunName} ({result.RunId}), {metric} {result.Score:F4} (was {was}).")
-                : FormattableString.Invariant($"{name} stays at version {result.Version}: {result.RunName} ({result.RunId}), {metric} {result.Score:F4}."));
+                ? FormattableString.Invariant($"{name} -> version {result.Version}: {result.RunName} ({result.RunId}), {metric} {result.Score:F4}, the best ({direction}; was {was}).")
+                : FormattableString.Invariant($"{name} stays at version {result.Version}: {result.RunName} ({result.RunId}), {metric} {result.Score:F4}, the best ({direction})."));
         }));
         return command;
     }

@@ -9,20 +9,14 @@ internal static class ResultsTable
 {
     public static string Render(EvaluationResult result, string dataset)
     {
+        ArgumentNullException.ThrowIfNull(result);
         var k = result.K;
-        var rows = new (string Label, Func<FoldResult, double> Value, MeanStd Summary, string Format)[]
-        {
-            ("RMSE (testset)", f => f.Rmse, result.Rmse, "F4"),
-            ("MAE (testset)", f => f.Mae, result.Mae, "F4"),
-            ($"Precision@{k}", f => f.PrecisionAtK, result.PrecisionAtK, "F4"),
-            ($"Recall@{k}", f => f.RecallAtK, result.RecallAtK, "F4"),
-            ($"NDCG@{k}", f => f.NdcgAtK, result.NdcgAtK, "F4"),
-            ("Fit time", f => f.FitSeconds, result.FitSeconds, "F3"),
-            ("Test time", f => f.TestSeconds, result.TestSeconds, "F3"),
-        };
+        var rows = MetricCatalog.For(k).Select(m => (m.Label, Value: m.Fold, Summary: m.Summary(result), m.Format)).ToList();
 
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"Evaluating RMSE, MAE, Precision@{k}, Recall@{k}, NDCG@{k} of algorithm {result.DisplayName} on {result.Folds.Count} split(s) of {dataset}.\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Evaluating RMSE, MAE and the top-{k} metrics over the whole catalogue of algorithm {result.DisplayName} on {result.Folds.Count} split(s) of {dataset}.\n");
+        sb.Append(CultureInfo.InvariantCulture, $"Top-{k}: the {k} unrated items each test user is served, averaged over {result.RankingUsers:F0} users with a test rating >= {result.Threshold:0.#}.");
+        sb.Append(result.PredictsRatings ? "\n\n" : $" RMSE/MAE: n/a ({result.Algorithm} ranks items, it does not predict ratings).\n\n");
         const int labelWidth = 18;
         const int cellWidth = 9;
         sb.Append(new string(' ', labelWidth));
@@ -37,16 +31,18 @@ internal static class ResultsTable
             sb.Append(label.PadRight(labelWidth));
             foreach (var fold in result.Folds)
             {
-                sb.Append(Cell(value(fold).ToString(format, CultureInfo.InvariantCulture), cellWidth));
+                sb.Append(Cell(Format(value(fold), format), cellWidth));
             }
 
-            sb.Append(Cell(summary.Mean.ToString(format, CultureInfo.InvariantCulture), cellWidth))
-                .Append(summary.Std.ToString(format, CultureInfo.InvariantCulture))
+            sb.Append(Cell(Format(summary.Mean, format), cellWidth))
+                .Append(Format(summary.Std, format))
                 .Append('\n');
         }
 
         return sb.ToString();
     }
+
+    private static string Format(double value, string format) => double.IsNaN(value) ? "n/a" : value.ToString(format, CultureInfo.InvariantCulture);
 
     private static string Cell(string text, int width) => text.PadRight(width);
 

@@ -43,8 +43,8 @@ internal sealed class TrainCommand
 
     private readonly Option<string[]> _algorithm = new("--algorithm")
     {
-        Description = "baseline, funksvd (Surprise's SVD) or puresvd; a comma-separated list sweeps them.",
-        HelpName = "baseline|funksvd|puresvd",
+        Description = "popular, baseline, funksvd (Surprise's SVD), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS); a comma-separated list sweeps them.",
+        HelpName = "NAME[,NAME...]",
         DefaultValueFactory = _ => [AlgorithmFactory.FunkSvd],
         CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],
     };
@@ -60,7 +60,7 @@ internal sealed class TrainCommand
         DefaultValueFactory = _ => 0,
     };
 
-    private readonly Option<int> _k = ListOption.Int("--k", "Cut-off of precision@k, recall@k and NDCG@k (relevant = rating >= 4).", defaultValue: 10, min: 1, max: 1000);
+    private readonly Option<int> _k = ListOption.Int("--k", "Cut-off of the top-k metrics: each test user's top k of the whole catalogue, as the API serves it.", defaultValue: 10, min: 1, max: 1000);
 
     private readonly Option<bool> _json = new("--json")
     {
@@ -90,14 +90,26 @@ internal sealed class TrainCommand
 
     private readonly Option<bool> _register = new("--register")
     {
-        Description = "Register each recorded model as a version of LatentLens-SVD and move the alias champion to the best finished run by RMSE.",
+        Description = "Register each recorded model as a version of LatentLens-SVD and move the alias champion to the best finished run by --promote-by.",
+    };
+
+    private readonly Option<string> _promoteBy = new("--promote-by")
+    {
+        Description = "The metric that picks the champion with --register and the best run of a sweep: rmse, mae (lower is better) or precision_at_K, recall_at_K, ndcg_at_K, map_at_K, hit_rate_at_K, coverage_at_K, novelty_at_K (higher is better).",
+        DefaultValueFactory = _ => "rmse",
+    };
+
+    private readonly Option<double> _threshold = new("--relevance-threshold")
+    {
+        Description = "A test rating at or above this is relevant for the top-k metrics.",
+        DefaultValueFactory = _ => 4.0,
     };
 
     public Command Build()
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _experiment, _noTrack, _register,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _algorithm.Validators.Add(r =>
@@ -125,6 +137,7 @@ internal sealed class TrainCommand
                 parse.GetValue(_algorithm)!, parse.GetValue(_factors) ?? [], parse.GetValue(_epochs) ?? [],
                 parse.GetValue(_lr) ?? [], parse.GetValue(_reg) ?? [], parse.GetValue(_seed));
             var configurations = TrainingPipeline.Validate(grid);
+            MetricCatalog.HigherIsBetter(parse.GetValue(_promoteBy)!);
             var track = !parse.GetValue(_noTrack);
             if (!track && parse.GetValue(_register))
             {
@@ -140,6 +153,8 @@ internal sealed class TrainCommand
                 Data = data,
                 Grid = grid,
                 K = parse.GetValue(_k),
+                RelevanceThreshold = parse.GetValue(_threshold),
+                PromoteBy = parse.GetValue(_promoteBy)!,
                 Track = track,
                 Experiment = parse.GetValue(_experiment)!,
                 Register = parse.GetValue(_register),

@@ -29,14 +29,8 @@ internal sealed record ModelOrigin(
 /// <summary>Which runs may be served or promoted, and which value of a metric is better: one rule for the API, promote and train --register.</summary>
 internal static class ServableRuns
 {
-    /// <summary>Metrics where a higher value is better; every other metric (rmse, mae, times) is better lower.</summary>
-    private static readonly string[] HigherIsBetterPrefixes = ["precision", "recall", "ndcg"];
-
-    public static bool HigherIsBetter(string metric)
-    {
-        ArgumentNullException.ThrowIfNull(metric);
-        return HigherIsBetterPrefixes.Any(p => metric.StartsWith(p, StringComparison.Ordinal));
-    }
+    /// <summary>Lower for rmse, mae and times, higher for the ranking metrics; an unknown metric is an <see cref="ArgumentException"/>.</summary>
+    public static bool HigherIsBetter(string metric) => Recommender.Evaluation.MetricCatalog.HigherIsBetter(metric);
 
     /// <summary>A finished, active run with a model artifact and a number for <paramref name="metric"/>.</summary>
     public static bool IsServable(ITrackingStore store, RunInfo run, string metric)

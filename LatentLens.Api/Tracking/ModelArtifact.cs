@@ -38,6 +38,7 @@ internal static class ModelArtifact
             Titles = new SortedDictionary<string, string>(saved.Titles.ToDictionary(), StringComparer.Ordinal),
             Parameters = new SortedDictionary<string, string>(saved.Parameters.ToDictionary(), StringComparer.Ordinal),
             TrainedAt = saved.TrainedAt,
+            PredictsRatings = m.PredictsRatings,
             Arrays = new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
                 ["user_factors"] = "user_factors.npy",
@@ -49,9 +50,16 @@ internal static class ModelArtifact
             },
         };
 
+        if (m.RankingBias is not null)
+        {
+            header.Arrays["ranking_bias"] = "ranking_bias.npy";
+        }
+
         var time = MlflowNames.FormatModelTime(createdUtc);
+        (string, byte[])[] rankingBias = m.RankingBias is { } bias ? [("ranking_bias.npy", NpyFile.WriteVector(bias))] : [];
         return
         [
+            .. rankingBias,
             ("user_factors.npy", NpyFile.WriteMatrix(m.UserFactors, m.Users.Count, m.Factors, m.Stride)),
             ("item_factors.npy", NpyFile.WriteMatrix(m.ItemFactors, m.Items.Count, m.Factors, m.Stride)),
             ("user_bias.npy", NpyFile.WriteVector(m.UserBias)),
@@ -142,8 +150,14 @@ internal static class ModelArtifact
             throw new InvalidDataException($"{folder}: rated_offsets.npy and rated_items.npy do not match the users and items of model.json");
         }
 
+        // Optional since the first format: a model that ranks by a term of its own, or does not predict ratings.
+        var rankingBias = header.Arrays?.ContainsKey("ranking_bias") == true ? ReadMatrix(folder, "ranking_bias.npy", items.Count, -1, 0) : null;
         var model = new FactorModel(header.Algorithm ?? "unknown", users, items, new RatingScale(header.RatingScale[0], header.RatingScale[1]),
-            header.GlobalMean, userBias, itemBias, header.Factors, stride, userFactors, itemFactors);
+            header.GlobalMean, userBias, itemBias, header.Factors, stride, userFactors, itemFactors)
+        {
+            PredictsRatings = header.PredictsRatings ?? true,
+            RankingBias = rankingBias,
+        };
         return new SavedModel(model, header.Titles ?? [], offsets, rated, header.Parameters ?? [], header.TrainedAt ?? string.Empty);
     }
 
@@ -213,6 +227,8 @@ internal static class ModelArtifact
         public SortedDictionary<string, string>? Titles { get; set; }
 
         public SortedDictionary<string, string>? Parameters { get; set; }
+
+        public bool? PredictsRatings { get; set; }
 
         [JsonPropertyName("trained_at")]
         public string? TrainedAt { get; set; }

@@ -89,6 +89,7 @@ internal static class TrainingPipeline
             throw new ArgumentException("Recording runs needs a tracking store.", nameof(store));
         }
 
+        MetricCatalog.HigherIsBetter(request.PromoteBy);
         var configurations = Validate(request.Grid);
         var data = request.Data;
         TrainingRecorder? recorder = null;
@@ -125,7 +126,7 @@ internal static class TrainingPipeline
 
             if (parent is not null)
             {
-                recorder!.FinishParent(parent, recorded);
+                recorder!.FinishParent(parent, recorded, request.PromoteBy);
                 progress?.Message($"Sweep recorded as parent run {parent.RunId}.");
             }
         }

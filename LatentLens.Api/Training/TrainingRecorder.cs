@@ -42,30 +42,44 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
         return run;
     }
 
-    /// <summary>Gives the parent the best child's figures and ends it.</summary>
-    public void FinishParent(IRunWriter parent, IReadOnlyList<RecordedRun> children)
+    /// <summary>Gives the parent the figures of the best child by <paramref name="metric"/> (in its better direction) and ends it.</summary>
+    public void FinishParent(IRunWriter parent, IReadOnlyList<RecordedRun> children, string metric)
     {
         ArgumentNullException.ThrowIfNull(parent);
         ArgumentNullException.ThrowIfNull(children);
-        var best = children.MinBy(c => c.Result.Rmse.Mean)!;
-        foreach (var (key, value) in Metrics(best.Result))
+        var higher = MetricCatalog.HigherIsBetter(metric);
+        double Score(RecordedRun c) => Metrics(c.Result).Where(m => m.Key == metric).Select(m => m.Value).DefaultIfEmpty(double.NaN).First();
+        var ranked = children.Where(c => double.IsFinite(Score(c))).OrderBy(c => higher ? -Score(c) : Score(c)).ToList();
+        var note = new StringBuilder();
+        if (ranked.Count > 0)
         {
-            parent.LogMetric(key, value);
+            var best = ranked[0];
+            foreach (var (key, value) in Metrics(best.Result))
+            {
+                parent.LogMetric(key, value);
+            }
+
+            parent.SetTag("best_run_id", best.RunId);
+            parent.SetTag("best_run_name", best.Name);
+            note.Append(CultureInfo.InvariantCulture, $"Sweep of {children.Count} configurations. Best by {metric} ({(higher ? "higher" : "lower")} is better): **{best.Name}** (run `{best.RunId}`), {metric} {Score(best):F4}.\n\n");
+        }
+        else
+        {
+            note.Append(CultureInfo.InvariantCulture, $"Sweep of {children.Count} configurations; none has {metric}.\n\n");
         }
 
-        parent.SetTag("best_run_id", best.RunId);
-        parent.SetTag("best_run_name", best.Name);
-        var note = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"Sweep of {children.Count} configurations. Best by RMSE: **{best.Name}** (run `{best.RunId}`), RMSE {best.Result.Rmse.Mean:F4}.\n\n")
-            .Append("| run | RMSE | MAE | NDCG@10 |\n|---|---:|---:|---:|\n");
-        foreach (var c in children.OrderBy(c => c.Result.Rmse.Mean))
+        var k = children.Count > 0 ? children[0].Result.K : 10;
+        note.Append(CultureInfo.InvariantCulture, $"| run | RMSE | MAE | NDCG@{k} | MAP@{k} |\n|---|---:|---:|---:|---:|\n");
+        foreach (var c in ranked.Concat(children.Except(ranked)))
         {
-            note.Append(CultureInfo.InvariantCulture, $"| {c.Name} | {c.Result.Rmse.Mean:F4} | {c.Result.Mae.Mean:F4} | {c.Result.NdcgAtK.Mean:F4} |\n");
+            note.Append(CultureInfo.InvariantCulture, $"| {c.Name} | {Cell(c.Result.Rmse.Mean)} | {Cell(c.Result.Mae.Mean)} | {Cell(c.Result.NdcgAtK.Mean)} | {Cell(c.Result.MapAtK.Mean)} |\n");
         }
 
         parent.SetTag("mlflow.note.content", note.ToString());
         parent.End(RunStatus.Finished);
     }
+
+    private static string Cell(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F4", CultureInfo.InvariantCulture);
 
     /// <summary>Records one evaluated configuration, fitting the final model on all of <paramref name="data"/>.</summary>
     public RecordedRun Record(
@@ -113,6 +127,11 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
                 run.LogMetric(key, value);
             }
 
+            if (!result.PredictsRatings)
+            {
+                run.SetTag("latentlens.rmse", $"not applicable: {algorithm.Name} ranks items and does not predict ratings");
+            }
+
             var saved = SavedModel.From(model, trainset, data.Titles, algorithm.Parameters);
             var modelUuid = Guid.NewGuid().ToString("N");
             var created = DateTime.UtcNow;
@@ -145,20 +164,32 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
         }
     }
 
-    /// <summary>The metrics of a run: cross-validated means and standard deviations, and times.</summary>
+    /// <summary>
+    /// The metrics of a run: each one of <see cref="MetricCatalog"/> as its mean over the splits and
+    /// <c>_std</c> (times: the mean only). Metrics that do not apply to the model (RMSE of a model that
+    /// only ranks) are left out rather than recorded as a meaningless number; the run's tags say why.
+    /// </summary>
     public static IReadOnlyList<(string Key, double Value)> Metrics(EvaluationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var k = result.K.ToString(CultureInfo.InvariantCulture);
-        return
-        [
-            ("rmse", result.Rmse.Mean), ("rmse_std", result.Rmse.Std),
-            ("mae", result.Mae.Mean), ("mae_std", result.Mae.Std),
-            ($"precision_at_{k}", result.PrecisionAtK.Mean), ($"precision_at_{k}_std", result.PrecisionAtK.Std),
-            ($"recall_at_{k}", result.RecallAtK.Mean), ($"recall_at_{k}_std", result.RecallAtK.Std),
-            ($"ndcg_at_{k}", result.NdcgAtK.Mean), ($"ndcg_at_{k}_std", result.NdcgAtK.Std),
-            ("fit_time_s", result.FitSeconds.Mean), ("test_time_s", result.TestSeconds.Mean),
-        ];
+        var metrics = new List<(string, double)>();
+        foreach (var m in MetricCatalog.For(result.K))
+        {
+            var summary = m.Summary(result);
+            if (double.IsNaN(summary.Mean))
+            {
+                continue;
+            }
+
+            metrics.Add((m.Key, summary.Mean));
+            if (!m.Key.EndsWith("_time_s", StringComparison.Ordinal))
+            {
+                metrics.Add((m.Key + "_std", summary.Std));
+            }
+        }
+
+        metrics.Add(("ranking_users", result.RankingUsers));
+        return metrics;
     }
 
     /// <summary>A short digest of the ratings (8 hex digits, as MLflow's dataset digests).</summary>
@@ -207,20 +238,19 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
 
     private static string Note(IRecommenderAlgorithm algorithm, RatingData data, string split, EvaluationResult result, FactorModel model)
     {
-        var k = result.K;
+        var table = new StringBuilder("| metric | mean | std |\n|---|---:|---:|\n");
+        foreach (var m in MetricCatalog.For(result.K))
+        {
+            var summary = m.Summary(result);
+            table.Append(CultureInfo.InvariantCulture, $"| {m.Label} | {Cell(summary.Mean)} | {Cell(summary.Std)} |\n");
+        }
+
         return string.Create(CultureInfo.InvariantCulture, $"""
             **{algorithm.DisplayName}** on **{data.Name}** ({data.Ratings.Count:N0} ratings, {model.Users.Count:N0} users, {model.Items.Count:N0} items), {split}.
 
-            | metric | mean | std |
-            |---|---:|---:|
-            | RMSE | {result.Rmse.Mean:F4} | {result.Rmse.Std:F4} |
-            | MAE | {result.Mae.Mean:F4} | {result.Mae.Std:F4} |
-            | precision@{k} | {result.PrecisionAtK.Mean:F4} | {result.PrecisionAtK.Std:F4} |
-            | recall@{k} | {result.RecallAtK.Mean:F4} | {result.RecallAtK.Std:F4} |
-            | NDCG@{k} | {result.NdcgAtK.Mean:F4} | {result.NdcgAtK.Std:F4} |
-            | fit time (s) | {result.FitSeconds.Mean:F3} | {result.FitSeconds.Std:F3} |
-
-            The model artifact was fitted on all the ratings after cross-validation; `train_rmse` is its learning curve.
+            {table}
+            Top-{result.K} metrics rank the whole catalogue for each test user, as the API serves it (averaged over {result.RankingUsers:F0} users with a relevant test item).{(result.PredictsRatings ? string.Empty : " RMSE and MAE do not apply: the model ranks items and does not predict ratings.")}
+            The model artifact was fitted on all the ratings after the evaluation; `train_rmse` is its learning curve.
             """);
     }
 }

@@ -18,47 +18,63 @@ public sealed class AccuracyTests
         Assert.Equal(1.5, Accuracy.Mae(predictions), 12);
     }
 
+    private static UserList L(int[] recommended, int[] relevant, int? relevantCount = null) =>
+        new(recommended, relevant.ToHashSet(), relevantCount ?? relevant.Length);
+
     [Fact]
-    public void PrecisionAndRecallAtKFollowSurprisesDefinition()
+    public void TopNMetricsMatchHandComputedValues()
     {
-        var predictions = new[]
-        {
-            // user a, ranked by estimate: (4.8, actual 5) (4.5, actual 2) (4.1, actual 4) (3.0, actual 4)
-            P("a", 2, 4.5f), P("a", 5, 4.8f), P("a", 4, 3.0f), P("a", 4, 4.1f),
-            // user b: nothing recommended (all estimates < 4), one relevant
-            P("b", 4, 3.9f), P("b", 1, 2.0f),
-        };
+        // k = 3. User a: list [5, 2, 7], relevant {2, 9} -> one hit at rank 2.
+        //   precision 1/3, recall 1/2, DCG 1/log2(3), IDCG 1 + 1/log2(3), AP (1/2) / min(3, 2) = 1/4, hit.
+        // User b: list [1, 4, 8], relevant {1, 8, 3, 6} -> hits at ranks 1 and 3.
+        //   precision 2/3, recall 2/4, DCG 1 + 1/2, IDCG 1 + 1/log2(3) + 1/2, AP (1/1 + 2/3) / 3 = 5/9, hit.
+        // User c: no relevant item -> left out of every average (its list too).
+        var lists = new[] { L([5, 2, 7], [2, 9]), L([1, 4, 8], [1, 8, 3, 6]), L([0, 2, 3], []) };
+        double Novelty(int item) => item; // any per-item value: the metric averages it over the listed items
 
-        var (precision, recall) = Accuracy.PrecisionRecallAtK(predictions, k: 2, threshold: 4);
+        var m = TopN.Measure(lists, k: 3, candidateItems: 20, Novelty);
 
-        // a: top-2 = {5, 2}: recommended 2, hits 1 -> precision 1/2; relevant 3 -> recall 1/3.
-        // b: recommended 0 -> precision 0; relevant 1, hits 0 -> recall 0.
-        Assert.Equal((0.5 + 0) / 2, precision, 12);
-        Assert.Equal((1.0 / 3 + 0) / 2, recall, 12);
+        var ndcgA = (1 / Math.Log2(3)) / (1 + (1 / Math.Log2(3)));
+        var ndcgB = 1.5 / (1 + (1 / Math.Log2(3)) + 0.5);
+        Assert.Equal(2, m.Users);
+        Assert.Equal(((1.0 / 3) + (2.0 / 3)) / 2, m.Precision, 12);
+        Assert.Equal((0.5 + 0.5) / 2, m.Recall, 12);
+        Assert.Equal((ndcgA + ndcgB) / 2, m.Ndcg, 12);
+        Assert.Equal((0.25 + (5.0 / 9)) / 2, m.Map, 12);
+        Assert.Equal(1.0, m.HitRate, 12);
+        Assert.Equal(6.0 / 20, m.Coverage, 12); // {5, 2, 7, 1, 4, 8}
+        Assert.Equal((5 + 2 + 7 + 1 + 4 + 8) / 6.0, m.Novelty, 12);
     }
 
     [Fact]
-    public void NdcgAtKMatchesHandComputedValue()
+    public void AShortListStillDividesPrecisionByKAndCountsUnknownRelevantItems()
     {
-        var predictions = new[]
-        {
-            // ranked: rel 0, rel 1, rel 1 -> DCG = 1/log2(3) + 1/log2(4); ideal = 1 + 1/log2(3)
-            P("a", 2, 4.9f), P("a", 5, 4.5f), P("a", 4, 4.0f),
-            // user with no relevant item: left out of the average
-            P("c", 1, 4.0f),
-        };
+        // k = 10 but only 2 candidates: precision = hits / k. 3 relevant items, one of them unknown to the model.
+        var m = TopN.Measure([L([4, 6], [6, 8], relevantCount: 3)], k: 10, candidateItems: 2, _ => 0);
 
-        var expected = (1 / Math.Log2(3) + 0.5) / (1 + 1 / Math.Log2(3));
-
-        Assert.Equal(expected, Accuracy.NdcgAtK(predictions, k: 10, threshold: 4), 12);
+        Assert.Equal(1.0 / 10, m.Precision, 12);
+        Assert.Equal(1.0 / 3, m.Recall, 12);
+        Assert.Equal((1 / Math.Log2(3)) / (1 + (1 / Math.Log2(3)) + 0.5), m.Ndcg, 12);
+        Assert.Equal((1.0 / 2) / 3, m.Map, 12);
     }
 
     [Fact]
-    public void PerfectRankingHasNdcgOne()
+    public void WithoutAnyRelevantItemTheRankingMetricsDoNotApply()
     {
-        var predictions = new[] { P("a", 5, 5), P("a", 4, 4.5f), P("a", 1, 1) };
+        var m = TopN.Measure([L([1, 2], [])], k: 2, candidateItems: 5, _ => 0);
 
-        Assert.Equal(1.0, Accuracy.NdcgAtK(predictions), 12);
+        Assert.Equal(0, m.Users);
+        Assert.True(double.IsNaN(m.Precision) && double.IsNaN(m.Ndcg));
+    }
+
+    [Fact]
+    public void APerfectListHasNdcgAndMapOne()
+    {
+        var m = TopN.Measure([L([3, 1, 2], [1, 2, 3])], k: 3, candidateItems: 3, _ => 0);
+
+        Assert.Equal(1.0, m.Ndcg, 12);
+        Assert.Equal(1.0, m.Map, 12);
+        Assert.Equal(1.0, m.Coverage, 12);
     }
 
     [Fact]

@@ -7,16 +7,19 @@ internal static class AlgorithmFactory
 {
     public const string Baseline = "baseline";
     public const string FunkSvd = "funksvd";
-    public const string PureSvd = "puresvd";
+    public const string PureSvd = Algorithms.PureSvd.TopNName;
+    public const string PureSvdCentred = Algorithms.PureSvd.CentredName;
+    public const string Popular = "popular";
 
-    public static IReadOnlyList<string> Names { get; } = [Baseline, FunkSvd, PureSvd];
+    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, PureSvd, PureSvdCentred];
 
     /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg).</summary>
     public static bool Accepts(string algorithm, string parameter) => (algorithm, parameter) switch
     {
         (FunkSvd, _) => true,
         (Baseline, "epochs" or "reg") => true,
-        (PureSvd, "factors" or "epochs" or "reg") => true,
+        (PureSvd, "factors") => true,
+        (PureSvdCentred, "factors" or "epochs" or "reg") => true,
         _ => false,
     };
 
@@ -42,8 +45,20 @@ internal static class AlgorithmFactory
                 return new Algorithms.Baseline(BaselineWith(settings));
             case PureSvd:
                 Refuse(settings.LearningRate, "--lr", PureSvd);
+                Refuse(settings.Epochs, "--epochs", PureSvd);
+                Refuse(settings.Regularization, "--reg", PureSvd);
                 var pure = new PureSvdOptions();
-                return new Algorithms.PureSvd(pure with { Factors = settings.Factors ?? pure.Factors, Baseline = BaselineWith(settings) });
+                return new Algorithms.PureSvd(pure with { Factors = settings.Factors ?? pure.Factors });
+            case PureSvdCentred:
+                Refuse(settings.LearningRate, "--lr", PureSvdCentred);
+                var centred = new PureSvdOptions { Centred = true };
+                return new Algorithms.PureSvd(centred with { Factors = settings.Factors ?? centred.Factors, Baseline = BaselineWith(settings) });
+            case Popular:
+                Refuse(settings.Factors, "--factors", Popular);
+                Refuse(settings.Epochs, "--epochs", Popular);
+                Refuse(settings.LearningRate, "--lr", Popular);
+                Refuse(settings.Regularization, "--reg", Popular);
+                return new Algorithms.Popular(new PopularOptions());
             default:
                 throw new ArgumentException($"Unknown algorithm '{settings.Algorithm}'; known: {string.Join(", ", Names)}.", nameof(settings));
         }

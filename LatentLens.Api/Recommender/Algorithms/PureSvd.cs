@@ -11,7 +11,14 @@ internal sealed record PureSvdOptions
 {
     public int Factors { get; init; } = 50;
 
-    /// <summary>Options of the baseline the ratings are centred on.</summary>
+    /// <summary>
+    /// False (the default): Cremonesi's PureSVD for top-N, the SVD of the zero-filled rating matrix;
+    /// it ranks but does not predict ratings. True: the SVD of the ratings centred on the baseline,
+    /// which predicts ratings (r̂ = μ + b_u + b_i + p_u·q_i).
+    /// </summary>
+    public bool Centred { get; init; }
+
+    /// <summary>Options of the baseline the ratings are centred on (when <see cref="Centred"/>).</summary>
     public BaselineOptions Baseline { get; init; } = new();
 
     public void Validate()
@@ -26,8 +33,12 @@ internal sealed record PureSvdOptions
 }
 
 /// <summary>
-/// PureSVD (Cremonesi et al., 2010): the rank-k truncated SVD of the rating matrix centred on the
-/// baseline estimate μ + b_u + b_i, unknown entries zero. r̂ = μ + b_u + b_i + (U_k Σ_k V_kᵀ)_ui.
+/// PureSVD (Cremonesi, Koren, Turrin 2010, "Performance of recommender algorithms on top-N
+/// recommendation tasks"): the rank-k truncated SVD R ≈ U_k Σ_k V_kᵀ of the rating matrix with unknown
+/// entries zero; a user's scores are r_u V_k V_kᵀ = p_u·q_i with p_u = r_u V_k, q_i the rows of V_k.
+/// The scores rank; they are not ratings. <c>puresvd-centred</c> (<see cref="PureSvdOptions.Centred"/>)
+/// factors the ratings minus the baseline estimate μ + b_u + b_i instead and predicts
+/// r̂ = μ + b_u + b_i + (U_k Σ_k V_kᵀ)_ui.
 /// </summary>
 /// <remarks>
 /// The SVD is computed with MathNet.Numerics from the eigen-decomposition of the smaller Gram
@@ -39,18 +50,27 @@ internal sealed class PureSvd(PureSvdOptions options) : IRecommenderAlgorithm
 {
     public PureSvdOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
 
-    public string Name => "puresvd";
+    public const string TopNName = "puresvd";
+    public const string CentredName = "puresvd-centred";
 
-    public string DisplayName => $"puresvd-f{Options.Factors}";
+    public string Name => Options.Centred ? CentredName : TopNName;
 
-    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
-    {
-        ["algorithm"] = Name,
-        ["factors"] = Options.Factors.ToString(CultureInfo.InvariantCulture),
-        ["baseline_epochs"] = Options.Baseline.Epochs.ToString(CultureInfo.InvariantCulture),
-        ["reg_user"] = Options.Baseline.UserRegularization.ToString("R", CultureInfo.InvariantCulture),
-        ["reg_item"] = Options.Baseline.ItemRegularization.ToString("R", CultureInfo.InvariantCulture),
-    };
+    public string DisplayName => $"{Name}-f{Options.Factors}";
+
+    public IReadOnlyDictionary<string, string> Parameters => Options.Centred
+        ? new Dictionary<string, string>
+        {
+            ["algorithm"] = Name,
+            ["factors"] = Options.Factors.ToString(CultureInfo.InvariantCulture),
+            ["baseline_epochs"] = Options.Baseline.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["reg_user"] = Options.Baseline.UserRegularization.ToString("R", CultureInfo.InvariantCulture),
+            ["reg_item"] = Options.Baseline.ItemRegularization.ToString("R", CultureInfo.InvariantCulture),
+        }
+        : new Dictionary<string, string>
+        {
+            ["algorithm"] = Name,
+            ["factors"] = Options.Factors.ToString(CultureInfo.InvariantCulture),
+        };
 
     public FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default)
     {
@@ -58,12 +78,15 @@ internal sealed class PureSvd(PureSvdOptions options) : IRecommenderAlgorithm
         Options.Validate();
         var clock = Stopwatch.StartNew();
 
-        var (userBias, itemBias) = Baseline.FitBiases(trainset, Options.Baseline, null, cancellationToken);
+        var (userBias, itemBias) = Options.Centred
+            ? Baseline.FitBiases(trainset, Options.Baseline, null, cancellationToken)
+            : (new float[trainset.UserCount], new float[trainset.ItemCount]);
+        var mean = Options.Centred ? trainset.GlobalMean : 0;
         var n = trainset.Count;
         var residual = new double[n];
         for (var k = 0; k < n; k++)
         {
-            residual[k] = trainset.Values[k] - (trainset.GlobalMean + userBias[trainset.UserIndex[k]] + itemBias[trainset.ItemIndex[k]]);
+            residual[k] = trainset.Values[k] - (mean + userBias[trainset.UserIndex[k]] + itemBias[trainset.ItemIndex[k]]);
         }
 
         var users = trainset.UserCount;
@@ -172,15 +195,20 @@ internal sealed class PureSvd(PureSvdOptions options) : IRecommenderAlgorithm
 
         var userFactors = byUsers ? sideFactors : otherFactors;
         var itemFactors = byUsers ? otherFactors : sideFactors;
-        var model = new FactorModel(Name, trainset.Users, trainset.Items, trainset.Scale, trainset.GlobalMean,
-            userBias, itemBias, factors, stride, userFactors, itemFactors);
+        var model = new FactorModel(Name, trainset.Users, trainset.Items, trainset.Scale, mean,
+            userBias, itemBias, factors, stride, userFactors, itemFactors)
+        {
+            PredictsRatings = Options.Centred,
+        };
 
         if (onEpoch is not null)
         {
+            // How well the rank-k matrix reproduces the observed entries (unclipped: the top-N scores are no ratings).
             double sse = 0;
             for (var k = 0; k < n; k++)
             {
-                var e = trainset.Values[k] - model.Predict(trainset.UserIndex[k], trainset.ItemIndex[k]).Value;
+                var (u, i) = (trainset.UserIndex[k], trainset.ItemIndex[k]);
+                var e = residual[k] - System.Numerics.Tensors.TensorPrimitives.Dot(userFactors.AsSpan(u * stride, stride), itemFactors.AsSpan(i * stride, stride));
                 sse += e * e;
             }
 

@@ -18,38 +18,39 @@ internal static class EvaluationJson
         return new JsonObject { ["dataset"] = dataset, ["split"] = split, ["results"] = array };
     }
 
-    /// <summary>One configuration: parameters, every fold, mean and standard deviation (the run's evaluation report).</summary>
+    /// <summary>One configuration: parameters, every fold, mean and standard deviation (the run's evaluation report). A metric that does not apply is null.</summary>
     public static JsonObject Result(EvaluationResult r)
     {
-        var k = r.K.ToString(CultureInfo.InvariantCulture);
-        JsonObject Metrics(Func<MeanStd, double> pick) => new()
+        ArgumentNullException.ThrowIfNull(r);
+        var metrics = MetricCatalog.For(r.K);
+        JsonObject Metrics(Func<MeanStd, double> pick)
         {
-            ["rmse"] = pick(r.Rmse),
-            ["mae"] = pick(r.Mae),
-            [$"precision_at_{k}"] = pick(r.PrecisionAtK),
-            [$"recall_at_{k}"] = pick(r.RecallAtK),
-            [$"ndcg_at_{k}"] = pick(r.NdcgAtK),
-            ["fit_time_s"] = pick(r.FitSeconds),
-            ["test_time_s"] = pick(r.TestSeconds),
-        };
+            var o = new JsonObject();
+            foreach (var m in metrics)
+            {
+                o[m.Key] = Number(pick(m.Summary(r)));
+            }
+
+            return o;
+        }
 
         var folds = new JsonArray();
         foreach (var f in r.Folds)
         {
-            folds.Add(new JsonObject
+            var fold = new JsonObject
             {
                 ["name"] = f.Name,
                 ["train_ratings"] = f.TrainCount,
                 ["test_ratings"] = f.TestCount,
-                ["rmse"] = f.Rmse,
-                ["mae"] = f.Mae,
-                [$"precision_at_{k}"] = f.PrecisionAtK,
-                [$"recall_at_{k}"] = f.RecallAtK,
-                [$"ndcg_at_{k}"] = f.NdcgAtK,
-                ["fit_time_s"] = f.FitSeconds,
-                ["test_time_s"] = f.TestSeconds,
-                ["train_rmse"] = new JsonArray([.. f.Epochs.Select(e => (JsonNode?)JsonValue.Create(e.TrainRmse))]),
-            });
+                ["ranking_users"] = f.Ranking.Users,
+            };
+            foreach (var m in metrics)
+            {
+                fold[m.Key] = Number(m.Fold(f));
+            }
+
+            fold["train_rmse"] = new JsonArray([.. f.Epochs.Select(e => Number(e.TrainRmse))]);
+            folds.Add(fold);
         }
 
         var parameters = new JsonObject();
@@ -65,10 +66,13 @@ internal static class EvaluationJson
             ["parameters"] = parameters,
             ["k"] = r.K,
             ["relevance_threshold"] = r.Threshold,
+            ["predicts_ratings"] = r.PredictsRatings,
             ["folds"] = folds,
             ["mean"] = Metrics(m => m.Mean),
             ["std"] = Metrics(m => m.Std),
         };
     }
-}
 
+    /// <summary>JSON has no NaN: a metric that does not apply is null.</summary>
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+}

@@ -4,16 +4,14 @@ using LatentLens.Api.Recommender.Data;
 
 namespace LatentLens.Api.Recommender.Evaluation;
 
-/// <summary>The figures of one split.</summary>
+/// <summary>The figures of one split. RMSE and MAE are NaN for a model that ranks without predicting ratings.</summary>
 internal sealed record FoldResult(
     string Name,
     int TrainCount,
     int TestCount,
     double Rmse,
     double Mae,
-    double PrecisionAtK,
-    double RecallAtK,
-    double NdcgAtK,
+    RankingMetrics Ranking,
     double FitSeconds,
     double TestSeconds,
     IReadOnlyList<EpochReport> Epochs);
@@ -21,6 +19,7 @@ internal sealed record FoldResult(
 /// <summary>Mean and (population) standard deviation of one metric across folds, as Surprise's <c>cross_validate</c> reports them.</summary>
 internal readonly record struct MeanStd(double Mean, double Std)
 {
+    /// <summary>NaN when any value is (a metric that does not apply to the model).</summary>
     public static MeanStd Of(IEnumerable<double> values)
     {
         var list = values.ToList();
@@ -37,11 +36,25 @@ internal sealed record EvaluationResult(string Algorithm, string DisplayName, IR
 
     public MeanStd Mae => MeanStd.Of(Folds.Select(f => f.Mae));
 
-    public MeanStd PrecisionAtK => MeanStd.Of(Folds.Select(f => f.PrecisionAtK));
+    /// <summary>Whether the model predicts ratings (RMSE and MAE apply).</summary>
+    public bool PredictsRatings => Folds.All(f => !double.IsNaN(f.Rmse));
 
-    public MeanStd RecallAtK => MeanStd.Of(Folds.Select(f => f.RecallAtK));
+    public MeanStd PrecisionAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Precision));
 
-    public MeanStd NdcgAtK => MeanStd.Of(Folds.Select(f => f.NdcgAtK));
+    public MeanStd RecallAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Recall));
+
+    public MeanStd NdcgAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Ndcg));
+
+    public MeanStd MapAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Map));
+
+    public MeanStd HitRateAtK => MeanStd.Of(Folds.Select(f => f.Ranking.HitRate));
+
+    public MeanStd CoverageAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Coverage));
+
+    public MeanStd NoveltyAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Novelty));
+
+    /// <summary>The test users the ranking metrics average over (mean across folds).</summary>
+    public double RankingUsers => Folds.Average(f => f.Ranking.Users);
 
     public MeanStd FitSeconds => MeanStd.Of(Folds.Select(f => f.FitSeconds));
 
@@ -89,14 +102,19 @@ internal static class Evaluator
             }, cancellationToken);
             var fitSeconds = clock.Elapsed.TotalSeconds;
 
+            // Test time covers what a user of the model waits for: every test prediction and every test user's list.
             clock.Restart();
-            var predictions = Predict(model, split.Test);
+            double rmse = double.NaN, mae = double.NaN;
+            if (model.PredictsRatings)
+            {
+                var predictions = Predict(model, split.Test);
+                (rmse, mae) = (Accuracy.Rmse(predictions), Accuracy.Mae(predictions));
+            }
+
+            var ranking = TopN.Evaluate(SavedModel.From(model, trainset, new Dictionary<string, string>(), algorithm.Parameters), split.Test, k, threshold);
             var testSeconds = clock.Elapsed.TotalSeconds;
 
-            var (precision, recall) = Accuracy.PrecisionRecallAtK(predictions, k, threshold);
-            var result = new FoldResult(split.Name, split.Train.Count, split.Test.Count,
-                Accuracy.Rmse(predictions), Accuracy.Mae(predictions), precision, recall,
-                Accuracy.NdcgAtK(predictions, k, threshold), fitSeconds, testSeconds, epochs);
+            var result = new FoldResult(split.Name, split.Train.Count, split.Test.Count, rmse, mae, ranking, fitSeconds, testSeconds, epochs);
             folds.Add(result);
             progress?.FoldFinished(result);
         }

@@ -10,8 +10,10 @@ namespace LatentLens.Api.Recommender.Ranking;
 internal static class Ranker
 {
     /// <summary>
-    /// The user's top k items by r̂ = μ + b_u + b_i + p_u·q_i, ranked by b_i + p_u·q_i (μ and b_u
-    /// do not change the order), optionally without the items the user rated in training.
+    /// The user's top k items by the model's ranking score: for rating models r̂ = μ + b_u + b_i + p_u·q_i,
+    /// ranked by b_i + p_u·q_i (μ and b_u do not change the order); for models with a ranking term of
+    /// their own (<see cref="FactorModel.RankingBias"/>) that term plus p_u·q_i. Optionally without the
+    /// items the user rated in training.
     /// </summary>
     public static ScoredItem[] Recommend(SavedModel saved, int user, int k, bool excludeRated)
     {
@@ -19,14 +21,22 @@ internal static class Ranker
         var model = saved.Model;
         var vector = model.Factors == 0 ? ReadOnlySpan<float>.Empty : model.UserFactors.AsSpan(user * model.Stride, model.Stride);
         var excluded = excludeRated ? saved.RatedBy(user) : ReadOnlySpan<int>.Empty;
-        return Scoring.TopK(model, vector, model.ItemBias, excluded, k);
+        return Scoring.TopK(model, vector, model.RankingOffsets, excluded, k);
     }
 
-    /// <summary>The predicted rating of an item ranked for <paramref name="user"/>, clipped to the scale.</summary>
-    public static float PredictedRating(FactorModel model, int user, ScoredItem item)
+    /// <summary>The predicted rating of an item ranked for <paramref name="user"/>, clipped to the scale; null for a model that does not predict ratings.</summary>
+    public static float? PredictedRating(FactorModel model, int user, ScoredItem item)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return model.Scale.Clip((float)(model.GlobalMean + model.UserBias[user] + item.Score));
+        if (!model.PredictsRatings)
+        {
+            return null;
+        }
+
+        // The ranking score is b_i + p_u·q_i unless the model ranks by a term of its own.
+        return model.RankingBias is null
+            ? model.Scale.Clip((float)(model.GlobalMean + model.UserBias[user] + item.Score))
+            : model.Predict(user, item.Item).Value;
     }
 
     /// <summary>The Euclidean norm of every item's factor row: the divisors of cosine similarity.</summary>
