@@ -11,7 +11,8 @@ internal static class ItemsApi
     {
         var group = app.MapGroup("/items").WithTags("Items");
         group.MapGet("/", SearchItems).WithName("SearchItems").WithSummary("Items whose title holds every word of search (case-insensitive), at most limit (default 20).");
-        group.MapGet("/{itemId}/similar", GetSimilarItems).WithName("GetSimilarItems").WithSummary("The k items nearest in latent space (cosine similarity of the item factors).");
+        group.MapGet("/{itemId}/similar", GetSimilarItems).WithName("GetSimilarItems")
+            .WithSummary("The k items nearest in latent space: cosine similarity of the item factors, shrunk by n/(n + shrinkage) for an item with n training ratings (default shrinkage 25; 0 for the plain cosine).");
         return group;
     }
 
@@ -48,7 +49,7 @@ internal static class ItemsApi
     }
 
     public static Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult> GetSimilarItems(
-        string itemId, [FromQuery(Name = "k")] string? k, ModelStore store)
+        string itemId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "shrinkage")] string? shrinkage, ModelStore store)
     {
         if (!ApiProblems.TryId(itemId, out var item))
         {
@@ -58,6 +59,12 @@ internal static class ItemsApi
         if (!ApiProblems.TryK(k, 10, out var count))
         {
             return ApiProblems.Invalid("k", $"k must be a whole number from 1 to {ApiProblems.MaxK}; got '{k}'.");
+        }
+
+        var lambda = LoadedModel.DefaultSimilarityShrinkage;
+        if (shrinkage is not null && !(double.TryParse(shrinkage, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out lambda) && lambda is >= 0 and <= 1_000_000))
+        {
+            return ApiProblems.Invalid("shrinkage", $"shrinkage must be a number from 0 to 1000000; got '{shrinkage}'.");
         }
 
         if (store.Current is not { } loaded)
@@ -76,7 +83,7 @@ internal static class ItemsApi
                 detail: $"Similar items need item factors; the model being served ({loaded.Model.Algorithm}) has none.", statusCode: StatusCodes.Status409Conflict);
         }
 
-        var top = Ranker.Similar(loaded.Model, loaded.ItemNorms, index, count);
+        var top = loaded.Similar(index, count, lambda);
         return TypedResults.Ok(new SimilarItemsResponse(item, loaded.TitleOf(index), count,
             [.. top.Select(t => new SimilarItem(loaded.Model.Items.ToRaw(t.Item), loaded.TitleOf(t.Item), t.Score))]));
     }

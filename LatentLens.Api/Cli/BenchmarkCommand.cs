@@ -24,6 +24,7 @@ internal static class BenchmarkCommand
         command.Subcommands.Add(BuildFit());
         command.Subcommands.Add(BuildScale());
         command.Subcommands.Add(BuildServe());
+        command.Subcommands.Add(SimilarityBenchmark.Build());
         return command;
     }
 

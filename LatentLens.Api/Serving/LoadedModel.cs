@@ -21,6 +21,8 @@ internal sealed class LoadedModel
         Origin = origin;
         LoadedAt = loadedAt;
         ItemNorms = Ranker.ItemNorms(saved.Model);
+        ItemSupport = Ranker.ItemSupport(saved);
+        DefaultSimilarityDivisors = Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage);
         SearchTitles = [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)];
     }
 
@@ -32,7 +34,20 @@ internal sealed class LoadedModel
 
     public DateTimeOffset LoadedAt { get; }
 
+    /// <summary>λ of the support-shrunk cosine of similar items when the request does not say (docs/benchmarks.md: how it was chosen).</summary>
+    public const double DefaultSimilarityShrinkage = 25;
+
     public float[] ItemNorms { get; }
+
+    /// <summary>Training ratings per item.</summary>
+    public int[] ItemSupport { get; }
+
+    /// <summary>The divisors of similar items at <see cref="DefaultSimilarityShrinkage"/>, computed once per model.</summary>
+    public float[] DefaultSimilarityDivisors { get; }
+
+    /// <summary>The k items most similar to <paramref name="item"/> by cosine shrunk with λ = <paramref name="shrinkage"/>.</summary>
+    public ScoredItem[] Similar(int item, int k, double shrinkage) =>
+        Ranker.Similar(Model, ItemNorms, shrinkage == DefaultSimilarityShrinkage ? DefaultSimilarityDivisors : Ranker.SimilarityDivisors(ItemNorms, ItemSupport, shrinkage), item, k);
 
     public string[] SearchTitles { get; }
 

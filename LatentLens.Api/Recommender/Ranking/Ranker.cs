@@ -53,15 +53,46 @@ internal static class Ranker
         return norms;
     }
 
+    /// <summary>The number of training ratings of every item (its support), from the saved rated-item lists.</summary>
+    public static int[] ItemSupport(SavedModel saved)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        var counts = new int[saved.Model.Items.Count];
+        foreach (var item in saved.RatedItems)
+        {
+            counts[item]++;
+        }
+
+        return counts;
+    }
+
     /// <summary>
-    /// The k items nearest to <paramref name="item"/> by cosine similarity of their factors (itself
-    /// left out); <paramref name="itemNorms"/> comes from <see cref="ItemNorms"/>, computed once per model.
+    /// Divisors that turn q_i·q_j into the support-shrunk cosine cos(i, j) · n_j / (n_j + λ) once divided
+    /// by |q_i| (Koren's shrinkage of neighbourhood similarities): |q_j| (n_j + λ) / n_j. With λ = 0 they are
+    /// the norms. An item without ratings or without factors gets infinity: it is never similar.
     /// </summary>
-    public static ScoredItem[] Similar(FactorModel model, ReadOnlySpan<float> itemNorms, int item, int k)
+    public static float[] SimilarityDivisors(ReadOnlySpan<float> itemNorms, ReadOnlySpan<int> itemSupport, double shrinkage)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shrinkage);
+        var divisors = new float[itemNorms.Length];
+        for (var j = 0; j < divisors.Length; j++)
+        {
+            var n = itemSupport[j];
+            divisors[j] = n > 0 && itemNorms[j] > 0 ? (float)(itemNorms[j] * (n + shrinkage) / n) : float.PositiveInfinity;
+        }
+
+        return divisors;
+    }
+
+    /// <summary>
+    /// The k items nearest to <paramref name="item"/> (itself left out) by q_i·q_j / (|q_i| d_j), with
+    /// <paramref name="divisors"/> d from <see cref="SimilarityDivisors"/> (or the norms: plain cosine).
+    /// </summary>
+    public static ScoredItem[] Similar(FactorModel model, ReadOnlySpan<float> itemNorms, ReadOnlySpan<float> divisors, int item, int k)
     {
         ArgumentNullException.ThrowIfNull(model);
         var vector = model.ItemFactors.AsSpan(item * model.Stride, model.Stride);
-        var top = Scoring.TopK(model, vector, default, default, k, skipItem: item, itemDivisor: itemNorms);
+        var top = Scoring.TopK(model, vector, default, default, k, skipItem: item, itemDivisor: divisors);
         var norm = itemNorms[item];
         for (var j = 0; j < top.Length; j++)
         {
