@@ -43,7 +43,7 @@ internal sealed class TrainCommand
 
     private readonly Option<string[]> _algorithm = new("--algorithm")
     {
-        Description = "popular, baseline, funksvd (Surprise's SVD), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS); a comma-separated list sweeps them.",
+        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS); a comma-separated list sweeps them.",
         HelpName = "NAME[,NAME...]",
         DefaultValueFactory = _ => [AlgorithmFactory.FunkSvd],
         CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],

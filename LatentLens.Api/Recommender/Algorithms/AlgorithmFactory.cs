@@ -10,13 +10,14 @@ internal static class AlgorithmFactory
     public const string PureSvd = Algorithms.PureSvd.TopNName;
     public const string PureSvdCentred = Algorithms.PureSvd.CentredName;
     public const string Popular = "popular";
+    public const string SvdPlusPlus = "svdpp";
 
-    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, PureSvd, PureSvdCentred];
+    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred];
 
     /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg).</summary>
     public static bool Accepts(string algorithm, string parameter) => (algorithm, parameter) switch
     {
-        (FunkSvd, _) => true,
+        (FunkSvd or SvdPlusPlus, _) => true,
         (Baseline, "epochs" or "reg") => true,
         (PureSvd, "factors") => true,
         (PureSvdCentred, "factors" or "epochs" or "reg") => true,
@@ -37,6 +38,16 @@ internal static class AlgorithmFactory
                     Epochs = settings.Epochs ?? funk.Epochs,
                     LearningRate = settings.LearningRate ?? funk.LearningRate,
                     Regularization = settings.Regularization ?? funk.Regularization,
+                    Seed = settings.Seed,
+                });
+            case SvdPlusPlus:
+                var svdpp = new SvdPlusPlusOptions();
+                return new Algorithms.SvdPlusPlus(svdpp with
+                {
+                    Factors = settings.Factors ?? svdpp.Factors,
+                    Epochs = settings.Epochs ?? svdpp.Epochs,
+                    LearningRate = settings.LearningRate ?? svdpp.LearningRate,
+                    Regularization = settings.Regularization ?? svdpp.Regularization,
                     Seed = settings.Seed,
                 });
             case Baseline:
