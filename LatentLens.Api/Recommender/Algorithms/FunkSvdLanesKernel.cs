@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 
@@ -84,6 +85,7 @@ internal static class FunkSvdLanesKernel
             {
                 var i = items[k];
                 var q = qi + ((nint)i * stride);
+                Prefetch(qi + ((nint)items[Math.Min(k + PrefetchDistance, n - 1)] * stride), stride);
 
                 // Four independent chains of fused multiply-adds; each product reads q straight from
                 // memory, so no q vector holds a register between the dot product and the update.
@@ -149,6 +151,29 @@ internal static class FunkSvdLanesKernel
         }
 
         return sse;
+    }
+
+    /// <summary>
+    /// How many ratings ahead the item row is requested. At 10 M ratings the ratings and user rows streamed
+    /// through each epoch push the item rows out of the caches, so each rating waits for memory; asking
+    /// four ratings ahead took the AVX2 loop from about 80 to about 45 ns per rating (2, 3, 6, 8: no better).
+    /// </summary>
+    private const int PrefetchDistance = 4;
+
+    /// <summary>Asks for an item row that a coming rating will read (x64 only: .NET has no ARM64 prefetch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(float* row, int stride)
+    {
+        if (Sse.IsSupported)
+        {
+            var bytes = (byte*)row;
+            for (var offset = 0; offset < stride * sizeof(float); offset += 64)
+            {
+                Sse.Prefetch0(bytes + offset);
+            }
+
+            Sse.Prefetch0(bytes + (stride * sizeof(float)) - 1);
+        }
     }
 
     /// <summary>q ← q(1 − γλ) + γe·p in memory; returns p(1 − γλ) + γe·q, both from the old values.</summary>
