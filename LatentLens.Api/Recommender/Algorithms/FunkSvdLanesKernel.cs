@@ -17,7 +17,7 @@ internal readonly struct V12 : IVectorCount { public static int Count => 12; }
 /// </summary>
 /// <remarks>
 /// Arithmetic, as in <see cref="FunkSvdRegisterKernel"/> and unlike Surprise's loop written out:
-/// the dot product is four partial sums of fused multiply-adds joined as a tree; the step γe comes
+/// the dot product is two running sums of fused multiply-adds (plus two for the part in memory); the step γe comes
 /// from one fused multiply-add γ(r − μ − b_u − b_i) − γ·(p·q), and e is recovered as γe/γ; the
 /// updates are p·(1 − γλ) + γe·q. Each differs from the written-out order by float32 roundings only
 /// (a few ulps per rating), far inside the known-answer tests' tolerance.
@@ -87,21 +87,22 @@ internal static class FunkSvdLanesKernel
                 var q = qi + ((nint)i * stride);
                 Prefetch(qi + ((nint)items[Math.Min(k + PrefetchDistance, n - 1)] * stride), stride);
 
-                // Four independent chains of fused multiply-adds; each product reads q straight from
-                // memory, so no q vector holds a register between the dot product and the update.
+                // Two independent chains of fused multiply-adds, each product reading q straight from
+                // memory: with 16 registers, four chains made the JIT spill partial sums to the stack,
+                // which put a store and a reload on the dependency chain that bounds this loop.
                 var d0 = TLanes.Multiply(p0, TLanes.Load(q));
                 var d1 = resident > 1 ? TLanes.Multiply(p1, TLanes.Load(q + w)) : zero;
-                var d2 = resident > 2 ? TLanes.Multiply(p2, TLanes.Load(q + (2 * w))) : zero;
-                var d3 = resident > 3 ? TLanes.Multiply(p3, TLanes.Load(q + (3 * w))) : zero;
+                if (resident > 2) d0 = TLanes.MultiplyAdd(p2, TLanes.Load(q + (2 * w)), d0);
+                if (resident > 3) d1 = TLanes.MultiplyAdd(p3, TLanes.Load(q + (3 * w)), d1);
                 if (resident > 4) d0 = TLanes.MultiplyAdd(p4, TLanes.Load(q + (4 * w)), d0);
                 if (resident > 5) d1 = TLanes.MultiplyAdd(p5, TLanes.Load(q + (5 * w)), d1);
-                if (resident > 6) d2 = TLanes.MultiplyAdd(p6, TLanes.Load(q + (6 * w)), d2);
-                if (resident > 7) d3 = TLanes.MultiplyAdd(p7, TLanes.Load(q + (7 * w)), d3);
+                if (resident > 6) d0 = TLanes.MultiplyAdd(p6, TLanes.Load(q + (6 * w)), d0);
+                if (resident > 7) d1 = TLanes.MultiplyAdd(p7, TLanes.Load(q + (7 * w)), d1);
                 if (resident > 8) d0 = TLanes.MultiplyAdd(p8, TLanes.Load(q + (8 * w)), d0);
                 if (resident > 9) d1 = TLanes.MultiplyAdd(p9, TLanes.Load(q + (9 * w)), d1);
-                if (resident > 10) d2 = TLanes.MultiplyAdd(p10, TLanes.Load(q + (10 * w)), d2);
-                if (resident > 11) d3 = TLanes.MultiplyAdd(p11, TLanes.Load(q + (11 * w)), d3);
-                var dot = TLanes.Add(TLanes.Add(d0, d1), TLanes.Add(d2, d3));
+                if (resident > 10) d0 = TLanes.MultiplyAdd(p10, TLanes.Load(q + (10 * w)), d0);
+                if (resident > 11) d1 = TLanes.MultiplyAdd(p11, TLanes.Load(q + (11 * w)), d1);
+                var dot = TLanes.Add(d0, d1);
                 if (hasTail)
                 {
                     dot = TLanes.Add(dot, TailDot<TLanes, TVector>(p, q, tail, stride));

@@ -47,7 +47,7 @@ internal readonly struct SgdLanes128 : ISgdLanes<Vector128<float>>
 {
     public static int Width => 4;
 
-    // p's resident vectors, four dot partial sums, a loaded q vector, the step and the decay must fit:
+    // p's resident vectors, two dot partial sums, a loaded q vector, the step and the decay must fit:
     // 16 registers on x64 leave room for 10; ARM64's 32 would hold more, but the kernel names at most 12.
     public static int MaxResident => AdvSimd.Arm64.IsSupported ? 12 : 10;
 
@@ -93,8 +93,9 @@ internal readonly struct SgdLanes256 : ISgdLanes<Vector256<float>>
 {
     public static int Width => 8;
 
-    // 16 ymm registers: 10 resident vectors of p, four dot partial sums, a q vector and the step
-    // (the decay and −γ come from memory operands when the registers run out). Measured: see docs/benchmarks.md.
+    // 16 ymm registers: 10 resident vectors of p, two dot partial sums, a q vector, the step and the
+    // decay (−γ comes from a memory operand): no spill in the loop. 12 resident made the JIT spill
+    // and ran no faster; at 100 factors the other 3 vectors live in memory (L1).
     public static int MaxResident => 10;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -142,7 +143,7 @@ internal readonly struct SgdLanes512 : ISgdLanes<Vector512<float>>
 {
     public static int Width => 16;
 
-    public static int MaxResident => 12;
+    public static int MaxResident => 10;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Create(float value) => Vector512.Create(value);
