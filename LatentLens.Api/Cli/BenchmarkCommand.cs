@@ -220,7 +220,7 @@ internal static class BenchmarkCommand
             : null;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"machine: {cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}"));
-        output.WriteLine($"SIMD: Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}; build: {BuildConfiguration}");
+        output.WriteLine($"SIMD: Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}; FunkSvd loop: {SgdPaths.Resolve(SgdPath.Auto)}; build: {BuildConfiguration}");
     }
 
 #if DEBUG

@@ -23,6 +23,12 @@ internal sealed record FunkSvdOptions
 
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Forces an epoch loop (tests, benchmarks); <see cref="SgdPath.Auto"/> defers to the
+    /// <c>LATENTLENS_SIMD</c> environment variable, then to the hardware (<see cref="SgdPaths.Resolve"/>).
+    /// </summary>
+    internal SgdPath Path { get; init; }
+
     public void Validate()
     {
         if (Factors < 1)
@@ -59,12 +65,15 @@ internal sealed record FunkSvdOptions
 /// values of both, p_u += γ(e·q_i − λp_u) and q_i += γ(e·p_u − λq_i).
 /// </summary>
 /// <remarks>
-/// Speed: the factors are float32 rows padded to whole SIMD vectors (AVX-512 where the CPU has it,
-/// else 256-bit), so one rating costs a handful of fused multiply-adds per vector; the ratings are
-/// three flat arrays streamed in order; the loop allocates nothing and checks no bounds. With
-/// AVX-512 and up to 128 factors, <see cref="FunkSvdRegisterKernel"/> keeps the user's row in registers.
-/// The train RMSE of an epoch is measured from the errors seen during that epoch's pass, before
-/// each update (what the pass costs nothing extra to know).
+/// Speed: the factors are float32 rows padded to whole SIMD vectors, so one rating costs a handful of
+/// fused multiply-adds per vector; the ratings are three flat arrays streamed in order; the loop
+/// allocates nothing and checks no bounds. The epoch loop is chosen at start-up by what the hardware
+/// accelerates (<see cref="SgdPaths.Hardware"/>): with AVX-512 and up to 128 factors
+/// <see cref="FunkSvdRegisterKernel"/> keeps the user's row in registers; with AVX2 (256-bit) or
+/// NEON/SSE (128-bit), and beyond 128 factors, <see cref="FunkSvdLanesKernel"/> keeps as much of it in
+/// registers as they hold; without SIMD a scalar loop runs. <c>LATENTLENS_SIMD</c> or
+/// <see cref="FunkSvdOptions.Path"/> forces one. The train RMSE of an epoch is measured from the errors
+/// seen during that epoch's pass, before each update (running RMSE, as LIBMF reports it): no second pass.
 /// </remarks>
 internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
 {
@@ -92,7 +101,8 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         Options.Validate();
 
         var factors = Options.Factors;
-        var stride = FactorLayout.StrideFor(factors);
+        var path = SgdPaths.Resolve(Options.Path);
+        var stride = SgdPaths.StrideFor(path, factors);
         var random = new GaussianFill(Options.Seed);
         var userFactors = FactorLayout.RandomNormalRows(trainset.UserCount, factors, stride, Options.InitMean, Options.InitStdDev, ref random);
         var itemFactors = FactorLayout.RandomNormalRows(trainset.ItemCount, factors, stride, Options.InitMean, Options.InitStdDev, ref random);
@@ -103,7 +113,7 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         for (var epoch = 1; epoch <= Options.Epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var sse = RunEpoch(trainset, userBias, itemBias, userFactors, itemFactors, stride,
+            var sse = RunEpoch(path, trainset, userBias, itemBias, userFactors, itemFactors, stride,
                 (float)trainset.GlobalMean, (float)Options.LearningRate, (float)Options.Regularization);
             onEpoch?.Invoke(new EpochReport(epoch, Math.Sqrt(sse / Math.Max(1, trainset.Count)), clock.Elapsed));
         }
@@ -115,72 +125,53 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
     // Jitted fully optimised at once: tiering would run the first epochs as unoptimised code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe double RunEpoch(
-        Trainset trainset, float[] userBias, float[] itemBias, float[] userFactors, float[] itemFactors,
+        SgdPath path, Trainset trainset, float[] userBias, float[] itemBias, float[] userFactors, float[] itemFactors,
         int stride, float mu, float lr, float reg)
     {
-        double sse = 0;
         var n = trainset.Count;
         fixed (int* users = trainset.UserIndex, items = trainset.ItemIndex)
         fixed (float* values = trainset.Values, bu = userBias, bi = itemBias, pu = userFactors, qi = itemFactors)
         {
-            if (FunkSvdRegisterKernel.Supports(stride))
+            return path switch
             {
-                return FunkSvdRegisterKernel.RunEpoch(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg);
+                SgdPath.V512 when FunkSvdRegisterKernel.Supports(stride) => FunkSvdRegisterKernel.RunEpoch(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+                SgdPath.V512 => FunkSvdLanesKernel.RunEpoch<SgdLanes512, Vector512<float>>(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+                SgdPath.V256 => FunkSvdLanesKernel.RunEpoch<SgdLanes256, Vector256<float>>(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+                SgdPath.V128 => FunkSvdLanesKernel.RunEpoch<SgdLanes128, Vector128<float>>(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+                _ => RunScalarEpoch(n, users, items, values, bu, bi, pu, qi, stride, mu, lr, reg),
+            };
+        }
+    }
+
+    /// <summary>Surprise's loop as written, one float at a time: the fallback without SIMD.</summary>
+    private static unsafe double RunScalarEpoch(int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, int stride, float mu, float lr, float reg)
+    {
+        double sse = 0;
+        for (var k = 0; k < n; k++)
+        {
+            var u = users[k];
+            var i = items[k];
+            var p = pu + ((nint)u * stride);
+            var q = qi + ((nint)i * stride);
+            var dot = 0f;
+            for (var f = 0; f < stride; f++)
+            {
+                dot += q[f] * p[f];
             }
 
-            for (var k = 0; k < n; k++)
+            var err = values[k] - (mu + bu[u] + bi[i] + dot);
+            sse += err * err;
+            bu[u] += lr * (err - (reg * bu[u]));
+            bi[i] += lr * (err - (reg * bi[i]));
+            for (var f = 0; f < stride; f++)
             {
-                sse += Step(k, users, items, values, bu, bi, pu, qi, stride, mu, lr, reg);
+                var pf = p[f];
+                var qf = q[f];
+                p[f] += lr * ((err * qf) - (reg * pf));
+                q[f] += lr * ((err * pf) - (reg * qf));
             }
         }
 
         return sse;
-    }
-
-    /// <summary>One SGD step on rating k; returns its squared error before the update.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe float Step(int k, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, int stride, float mu, float lr, float reg)
-    {
-        var u = users[k];
-        var i = items[k];
-        var p = pu + ((nint)u * stride);
-        var q = qi + ((nint)i * stride);
-
-        var err = values[k] - (mu + bu[u] + bi[i] + PaddedRows.Dot(p, q, stride));
-
-        bu[u] += lr * (err - (reg * bu[u]));
-        bi[i] += lr * (err - (reg * bi[i]));
-        Update(p, q, stride, lr * err, 1f - (lr * reg));
-        return err * err;
-    }
-
-    /// <summary>p ← p(1 − γλ) + γe·q and q ← q(1 − γλ) + γe·p, both from the old p and q.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Update(float* p, float* q, int stride, float step, float decay)
-    {
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var s = Vector512.Create(step);
-            var d = Vector512.Create(decay);
-            for (var f = 0; f < stride; f += 16)
-            {
-                var pv = Vector512.Load(p + f);
-                var qv = Vector512.Load(q + f);
-                Vector512.FusedMultiplyAdd(qv, s, pv * d).Store(p + f);
-                Vector512.FusedMultiplyAdd(pv, s, qv * d).Store(q + f);
-            }
-        }
-        else
-        {
-            var s = Vector256.Create(step);
-            var d = Vector256.Create(decay);
-            for (var f = 0; f < stride; f += 8)
-            {
-                var pv = Vector256.Load(p + f);
-                var qv = Vector256.Load(q + f);
-                Vector256.FusedMultiplyAdd(qv, s, pv * d).Store(p + f);
-                Vector256.FusedMultiplyAdd(pv, s, qv * d).Store(q + f);
-            }
-        }
     }
 }
