@@ -33,7 +33,7 @@ internal interface ITrackingStore
 
     RegisteredModelInfo? FindRegisteredModel(string name, ProblemSink? problems = null);
 
-    /// <summary>Registers the <c>model/</c> artifact of a finished run as the next version of <paramref name="modelName"/>.</summary>
+    /// <summary>Registers the <c>model/</c> artifact of a finished run as the next version of <paramref name="modelName"/>; idempotent: a run that has a version gets that version back.</summary>
     int RegisterVersion(string modelName, string experimentId, string runId, string? description = null);
 
     /// <summary>Points <paramref name="alias"/> of <paramref name="modelName"/> at <paramref name="version"/>.</summary>

@@ -92,7 +92,12 @@ internal static class ModelArtifact
         },
     };
 
-    /// <summary>Loads a <c>model/</c> folder; throws <see cref="InvalidDataException"/> naming the file that is missing or broken.</summary>
+    /// <summary>
+    /// Loads a <c>model/</c> folder; throws <see cref="InvalidDataException"/> naming the file that is missing or
+    /// broken and what is wrong with it. A model that loads is safe to serve: every array has the shape
+    /// <c>model.json</c> gives it and finite values, and the rated-item lists index within the catalogue. The
+    /// API keeps serving its current model when this throws, so a check missed here becomes a 500 there.
+    /// </summary>
     public static SavedModel Load(string folder)
     {
         var mlmodel = Path.Combine(folder, "MLmodel");
@@ -101,77 +106,107 @@ internal static class ModelArtifact
             throw new InvalidDataException($"{mlmodel}: missing; {folder} is not a model");
         }
 
-        try
+        Parse(mlmodel, () =>
         {
             var flavors = MlflowYaml.ReadMapping(File.ReadAllText(mlmodel)).Children[new YamlDotNet.RepresentationModel.YamlScalarNode("flavors")];
-            if (flavors is not YamlDotNet.RepresentationModel.YamlMappingNode map || !map.Children.ContainsKey(new YamlDotNet.RepresentationModel.YamlScalarNode(FlavorName)))
-            {
-                throw new InvalidDataException($"{mlmodel}: no '{FlavorName}' flavor");
-            }
-        }
-        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or KeyNotFoundException)
-        {
-            throw new InvalidDataException($"{mlmodel}: unreadable ({ex.Message})", ex);
-        }
+            return flavors is YamlDotNet.RepresentationModel.YamlMappingNode map && map.Children.ContainsKey(new YamlDotNet.RepresentationModel.YamlScalarNode(FlavorName))
+                ? true
+                : throw new InvalidDataException($"no '{FlavorName}' flavor");
+        });
 
         var jsonPath = Path.Combine(folder, "model.json");
-        ModelHeader header;
-        try
-        {
-            header = JsonSerializer.Deserialize<ModelHeader>(File.ReadAllBytes(jsonPath), Json)
-                ?? throw new InvalidDataException($"{jsonPath}: empty");
-        }
-        catch (Exception ex) when (ex is JsonException or IOException)
-        {
-            throw new InvalidDataException($"{jsonPath}: unreadable ({ex.Message})", ex);
-        }
-
-        if (header.FormatVersion != FormatVersion)
-        {
-            throw new InvalidDataException($"{jsonPath}: format version {header.FormatVersion}; this LatentLens reads version {FormatVersion}");
-        }
-
-        if (header.RatingScale is not { Length: 2 } || header.Users is null || header.Items is null || header.Factors < 0)
-        {
-            throw new InvalidDataException($"{jsonPath}: incomplete (rating_scale, users, items and factors are required)");
-        }
-
-        var users = new IdMap(header.Users);
-        var items = new IdMap(header.Items);
+        var (header, users, items) = Parse(jsonPath, () => ReadHeader(jsonPath));
         var stride = FactorLayout.StrideFor(header.Factors);
         var userFactors = ReadMatrix(folder, "user_factors.npy", users.Count, header.Factors, stride);
         var itemFactors = ReadMatrix(folder, "item_factors.npy", items.Count, header.Factors, stride);
         var userBias = ReadMatrix(folder, "user_bias.npy", users.Count, -1, 0);
         var itemBias = ReadMatrix(folder, "item_bias.npy", items.Count, -1, 0);
-        var offsets = ReadInts(folder, "rated_offsets.npy");
-        var rated = ReadInts(folder, "rated_items.npy");
-        if (offsets.Length != users.Count + 1 || offsets[^1] != rated.Length || rated.Any(i => (uint)i >= (uint)items.Count))
-        {
-            throw new InvalidDataException($"{folder}: rated_offsets.npy and rated_items.npy do not match the users and items of model.json");
-        }
+        var rated = ReadInts(folder, "rated_items.npy", items.Count, null);
+        var offsets = ReadInts(folder, "rated_offsets.npy", users.Count + 1, rated.Length);
 
         // Optional since the first format: a model that ranks by a term of its own, or does not predict ratings.
         var rankingBias = header.Arrays?.ContainsKey("ranking_bias") == true ? ReadMatrix(folder, "ranking_bias.npy", items.Count, -1, 0) : null;
-        var model = new FactorModel(header.Algorithm ?? "unknown", users, items, new RatingScale(header.RatingScale[0], header.RatingScale[1]),
+        var model = Parse(folder, () => new FactorModel(header.Algorithm ?? "unknown", users, items, new RatingScale(header.RatingScale![0], header.RatingScale[1]),
             header.GlobalMean, userBias, itemBias, header.Factors, stride, userFactors, itemFactors)
         {
             PredictsRatings = header.PredictsRatings ?? true,
             RankingBias = rankingBias,
-        };
+        });
         return new SavedModel(model, header.Titles ?? [], offsets, rated, header.Parameters ?? [], header.TrainedAt ?? string.Empty);
     }
 
-    /// <summary>Reads a rows × columns matrix into padded rows of <paramref name="stride"/> floats (columns = -1: a vector).</summary>
+    private static (ModelHeader Header, IdMap Users, IdMap Items) ReadHeader(string jsonPath)
+    {
+        var header = JsonSerializer.Deserialize<ModelHeader>(File.ReadAllBytes(jsonPath), Json)
+            ?? throw new InvalidDataException("empty");
+        if (header.FormatVersion != FormatVersion)
+        {
+            throw new InvalidDataException($"format version {header.FormatVersion}; this LatentLens reads version {FormatVersion}");
+        }
+
+        if (header.RatingScale is not { Length: 2 } || header.Users is null || header.Items is null)
+        {
+            throw new InvalidDataException("incomplete (rating_scale, users, items and factors are required)");
+        }
+
+        // The padded row width must stay an int, whatever the header claims.
+        if (header.Factors is < 0 or > MaxFactors)
+        {
+            throw new InvalidDataException($"factors is {header.Factors}, not between 0 and {MaxFactors}");
+        }
+
+        if (!double.IsFinite(header.GlobalMean))
+        {
+            throw new InvalidDataException($"global_mean is {header.GlobalMean}, not a finite number");
+        }
+
+        if (!float.IsFinite(header.RatingScale[0]) || !float.IsFinite(header.RatingScale[1]) || header.RatingScale[0] >= header.RatingScale[1])
+        {
+            throw new InvalidDataException(FormattableString.Invariant($"rating_scale [{header.RatingScale[0]}, {header.RatingScale[1]}] is not two finite numbers, min < max"));
+        }
+
+        if (header.Users.Any(u => u is null) || header.Items.Any(i => i is null))
+        {
+            throw new InvalidDataException("users and items must be lists of strings");
+        }
+
+        return (header, new IdMap(header.Users), new IdMap(header.Items));
+    }
+
+    private const int MaxFactors = 1 << 20;
+
+    /// <summary>Runs <paramref name="read"/> and reports any way it fails as one <see cref="InvalidDataException"/> naming <paramref name="path"/>.</summary>
+    private static T Parse<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or JsonException or YamlDotNet.Core.YamlException
+            or KeyNotFoundException or ArgumentException or FormatException or OverflowException or InvalidCastException or NotSupportedException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException(ex is InvalidDataException ? $"{path}: {ex.Message}" : $"{path}: unreadable ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>Reads a rows × columns matrix of finite floats into padded rows of <paramref name="stride"/> floats (columns = -1: a vector).</summary>
     private static float[] ReadMatrix(string folder, string name, int rows, int columns, int stride)
     {
         var path = Path.Combine(folder, name);
-        try
+        return Parse(path, () =>
         {
             var (data, shape) = NpyFile.Read(File.ReadAllBytes(path));
             int[] expected = columns < 0 ? [rows] : [rows, columns];
             if (!shape.SequenceEqual(expected))
             {
-                throw new InvalidDataException($"shape ({string.Join(", ", shape)}) is not ({string.Join(", ", expected)})");
+                throw new InvalidDataException($"shape ({string.Join(", ", shape)}) is not ({string.Join(", ", expected)}) as model.json says");
+            }
+
+            var bad = Array.FindIndex(data, v => !float.IsFinite(v));
+            if (bad >= 0)
+            {
+                var where = columns < 0 ? $"element {bad}" : $"row {bad / columns}, column {bad % columns}";
+                throw new InvalidDataException(FormattableString.Invariant($"{where} is {data[bad]}; every value must be finite"));
             }
 
             if (columns < 0 || columns == stride)
@@ -179,31 +214,53 @@ internal static class ModelArtifact
                 return data;
             }
 
-            var padded = new float[rows * stride];
+            var padded = new float[checked(rows * stride)];
             for (var r = 0; r < rows; r++)
             {
                 data.AsSpan(r * columns, columns).CopyTo(padded.AsSpan(r * stride));
             }
 
             return padded;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException)
-        {
-            throw new InvalidDataException($"{path}: {ex.Message}", ex);
-        }
+        });
     }
 
-    private static int[] ReadInts(string folder, string name)
+    /// <summary>
+    /// Reads an int32 vector. With <paramref name="total"/>: <paramref name="length"/> offsets into a list of
+    /// that many elements, from 0, ascending, ending at the total. Without: item indices, each in
+    /// [0, <paramref name="length"/>).
+    /// </summary>
+    private static int[] ReadInts(string folder, string name, int length, int? total)
     {
         var path = Path.Combine(folder, name);
-        try
+        return Parse(path, () =>
         {
-            return NpyFile.ReadInt32(File.ReadAllBytes(path));
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException)
-        {
-            throw new InvalidDataException($"{path}: {ex.Message}", ex);
-        }
+            var data = NpyFile.ReadInt32(File.ReadAllBytes(path));
+            if (total is not { } count)
+            {
+                var bad = Array.FindIndex(data, i => (uint)i >= (uint)length);
+                return bad < 0 ? data : throw new InvalidDataException($"element {bad} is item {data[bad]}, outside the {length} items of model.json");
+            }
+
+            if (data.Length != length)
+            {
+                throw new InvalidDataException($"holds {data.Length} offsets; the {length - 1} users of model.json need {length}");
+            }
+
+            if (data[0] != 0)
+            {
+                throw new InvalidDataException($"starts at {data[0]}, not 0");
+            }
+
+            for (var k = 1; k < data.Length; k++)
+            {
+                if (data[k] < data[k - 1])
+                {
+                    throw new InvalidDataException($"is not ascending: element {k} is {data[k]}, below {data[k - 1]}");
+                }
+            }
+
+            return data[^1] == count ? data : throw new InvalidDataException($"ends at {data[^1]}, but rated_items.npy holds {count} items");
+        });
     }
 
     private sealed class ModelHeader

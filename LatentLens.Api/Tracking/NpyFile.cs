@@ -104,6 +104,12 @@ internal partial class NpyFile
         return (data, shape);
     }
 
+    /// <summary>
+    /// Checks the preamble and header and returns the data. Every defect (truncation at any byte, a header
+    /// that is not the Python literal NumPy writes, a shape that is not non-negative decimal integers or
+    /// needs more bytes than the file holds) is an <see cref="InvalidDataException"/>: callers catch that
+    /// one type to reject a model, so nothing else may escape.
+    /// </summary>
     private static ReadOnlySpan<byte> Decode(ReadOnlySpan<byte> bytes, string descr, out int[] shape)
     {
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
@@ -111,7 +117,7 @@ internal partial class NpyFile
             throw new InvalidDataException("not a .npy file (bad magic)");
         }
 
-        int headerLength;
+        long headerLength;
         int offset;
         if (bytes[6] == 1)
         {
@@ -120,7 +126,7 @@ internal partial class NpyFile
         }
         else if (bytes[6] is 2 or 3 && bytes.Length >= 12)
         {
-            headerLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+            headerLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
             offset = 12;
         }
         else
@@ -133,7 +139,7 @@ internal partial class NpyFile
             throw new InvalidDataException("the .npy header is truncated");
         }
 
-        var header = Encoding.ASCII.GetString(bytes.Slice(offset, headerLength));
+        var header = Encoding.ASCII.GetString(bytes.Slice(offset, (int)headerLength));
         var match = HeaderPattern().Match(header);
         if (!match.Success)
         {
@@ -145,15 +151,44 @@ internal partial class NpyFile
             throw new InvalidDataException($"expected {descr} in C order, found {match.Groups["descr"].Value}, fortran_order {match.Groups["fortran"].Value}");
         }
 
-        shape = match.Groups["shape"].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var body = bytes[(offset + (int)headerLength)..];
+        shape = ParseShape(match.Groups["shape"].Value, body.Length / 4);
         var count = shape.Aggregate(1L, (a, b) => a * b);
-        var body = bytes[(offset + headerLength)..];
         if (body.Length != count * 4)
         {
             throw new InvalidDataException($"the data holds {body.Length} bytes; shape ({string.Join(", ", shape)}) needs {count * 4}: the file is truncated");
         }
 
         return body;
+    }
+
+    /// <summary>
+    /// The dimensions of a shape literal such as <c>(3, 4)</c>. Their product may not exceed the
+    /// <paramref name="available"/> elements, checked as it grows so it cannot overflow.
+    /// </summary>
+    private static int[] ParseShape(string literal, int available)
+    {
+        var parts = literal.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = new int[parts.Length];
+        for (var d = 0; d < parts.Length; d++)
+        {
+            if (!int.TryParse(parts[d], NumberStyles.None, CultureInfo.InvariantCulture, out shape[d]))
+            {
+                throw new InvalidDataException($"the .npy shape ({literal}) has '{parts[d]}', not a dimension (a non-negative decimal integer below 2^31)");
+            }
+        }
+
+        // A zero dimension makes an empty array whatever the others say (a model of 0 factors has (users, 0)).
+        var count = shape.Contains(0) ? 0L : 1L;
+        for (var d = 0; d < shape.Length && count > 0; d++)
+        {
+            count *= shape[d];
+            if (count > available)
+            {
+                throw new InvalidDataException($"the .npy shape ({literal}) needs more than the {available} elements the data holds: the file is truncated or the header is wrong");
+            }
+        }
+
+        return shape;
     }
 }

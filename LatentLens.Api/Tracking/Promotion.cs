@@ -22,9 +22,10 @@ internal static class Promotion
             ?? throw new InvalidOperationException($"There is no experiment '{experimentName}' in {store.Location}.");
         var best = ServableRuns.Best(store, experiment.Id, metric)
             ?? throw new InvalidOperationException($"No finished run of '{experimentName}' has both a model and the metric '{metric}'.");
+        // Not "look up, then register if missing": a trainer in another process may register the same run
+        // in between. RegisterVersion decides under the store lock and returns the run's version if it has one.
+        var version = store.RegisterVersion(modelName, best.ExperimentId, best.RunId, description: $"{best.RunName}: {metric} {best.Metrics[metric]:F4}");
         var model = store.FindRegisteredModel(modelName);
-        var version = model?.Versions.LastOrDefault(v => v.RunId == best.RunId)?.Version
-            ?? store.RegisterVersion(modelName, best.ExperimentId, best.RunId, description: $"{best.RunName}: {metric} {best.Metrics[metric]:F4}");
         int? previous = model?.Aliases.TryGetValue(alias, out var p) == true ? p : null;
         if (previous != version)
         {

@@ -5,7 +5,12 @@ namespace LatentLens.Api.Tracking.FileStore;
 /// <summary>The model registry of the file store (<c>models/</c>): versions of a registered model and their aliases.</summary>
 internal sealed class ModelRegistry(MlflowStore store)
 {
-    /// <summary>Registers the model artifact of a run as the next version of <paramref name="modelName"/>.</summary>
+    /// <summary>
+    /// Registers the model artifact of a run as the next version of <paramref name="modelName"/>, or returns the
+    /// version the run already has (the latest, should an older store hold several). Both the lookup and the
+    /// numbering happen under the store lock, so trainers and <c>promote</c> racing in separate processes can
+    /// neither register one run twice nor give two runs one number.
+    /// </summary>
     public int RegisterVersion(string modelName, string experimentId, string runId, string artifactPath = "model", string? description = null)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -24,7 +29,12 @@ internal sealed class ModelRegistry(MlflowStore store)
         var folder = Path.Combine(store.Root, "models", modelName);
         var now = MlflowNames.Now();
         var existing = new RegistryReader(store.Root, new ProblemSink()).FindRegisteredModel(modelName);
-        var version = (existing?.Versions.Select(v => v.Version).DefaultIfEmpty(0).Max() ?? 0) + 1;
+        if (existing?.Versions.LastOrDefault(v => v.RunId == runId) is { } registered)
+        {
+            return registered.Version;
+        }
+
+        var version = NextVersion(folder, existing);
         var source = store.RelativeUri(experimentId, runId, "artifacts", artifactPath);
         // The model's meta.yaml first: its folder must never exist without it.
         WriteModelMeta(folder, modelName, existing?.CreationTimestamp ?? now, now, existing?.Description ?? "SVD-family recommenders trained by LatentLens", existing?.Aliases);
@@ -68,6 +78,27 @@ internal sealed class ModelRegistry(MlflowStore store)
         AtomicFile.WriteText(store.Root, Path.Combine(folder, "aliases", alias), version.ToString(CultureInfo.InvariantCulture));
         var aliases = new Dictionary<string, int>(model.Aliases, StringComparer.Ordinal) { [alias] = version };
         WriteModelMeta(folder, modelName, model.CreationTimestamp, MlflowNames.Now(), model.Description, aliases);
+    }
+
+    /// <summary>
+    /// One above the highest version, counting version folders whose meta.yaml the reader skipped as
+    /// unreadable: a new version must never be written over an old one.
+    /// </summary>
+    private static int NextVersion(string folder, RegisteredModelInfo? existing)
+    {
+        var highest = existing?.Versions.Select(v => v.Version).DefaultIfEmpty(0).Max() ?? 0;
+        if (Directory.Exists(folder))
+        {
+            foreach (var versionFolder in Directory.EnumerateDirectories(folder, "version-*"))
+            {
+                if (int.TryParse(Path.GetFileName(versionFolder).AsSpan("version-".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                {
+                    highest = Math.Max(highest, number);
+                }
+            }
+        }
+
+        return checked(highest + 1);
     }
 
     private void WriteModelMeta(string folder, string name, long created, long updated, string? description, IReadOnlyDictionary<string, int>? aliases) =>
