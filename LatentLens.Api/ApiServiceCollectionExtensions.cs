@@ -19,7 +19,7 @@ internal static class ApiServiceCollectionExtensions
             .Bind(builder.Configuration.GetSection(LatentLensOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<ITrackingStore>(services => new MlflowStore(services.GetRequiredService<IOptions<LatentLensOptions>>().Value.MlrunsFullPath));
+        builder.Services.AddSingleton<ITrackingStore>(services => new MlflowStore(services.GetRequiredService<IOptions<LatentLensOptions>>().Value.GetMlrunsFullPath()));
         builder.Services.AddSingleton<ModelStore>();
         builder.Services.AddHostedService<ModelWatcher>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: [Microsoft.Extensions.Hosting.Extensions.ReadyTag]);

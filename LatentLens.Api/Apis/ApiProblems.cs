@@ -26,6 +26,11 @@ internal static class ApiProblems
         detail: $"The model being served ({algorithm}) ranks items but does not predict ratings; ask for recommendations instead, or promote a rating model.",
         statusCode: StatusCodes.Status409Conflict);
 
+    public static ProblemHttpResult BodyTooLarge(long limit) => TypedResults.Problem(
+        title: "The body is too large",
+        detail: $"The body is larger than {limit} bytes; send smaller batches.",
+        statusCode: StatusCodes.Status413PayloadTooLarge);
+
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: $"Invalid {field}");
 
@@ -33,7 +38,7 @@ internal static class ApiProblems
     public static bool TryId(string? raw, out string id)
     {
         id = string.Empty;
-        if (raw is null || !long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        if (!IsDigits(raw) || !long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
         {
             return false;
         }
@@ -45,6 +50,24 @@ internal static class ApiProblems
     public static bool TryK(string? raw, int fallback, out int k)
     {
         k = fallback;
-        return raw is null || (int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out k) && k is >= 1 and <= MaxK);
+        return raw is null || (IsDigits(raw) && int.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out k) && k is >= 1 and <= MaxK);
     }
+
+    /// <summary>Exactly <c>true</c> or <c>false</c> (any case): bool.TryParse would also take padding and trailing NULs.</summary>
+    public static bool TryBool(string raw, out bool value)
+    {
+        value = string.Equals(raw, bool.TrueString, StringComparison.OrdinalIgnoreCase);
+        return value || string.Equals(raw, bool.FalseString, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>A plain decimal number (sign, digits, point, exponent): double.TryParse would also take padding and trailing NULs.</summary>
+    public static bool TryNumber(string raw, out double value)
+    {
+        value = 0;
+        return raw.Length > 0 && raw.All(c => char.IsAsciiDigit(c) || c is '.' or 'e' or 'E' or '+' or '-')
+            && double.TryParse(raw, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out value);
+    }
+
+    // .NET's integer parsing accepts trailing NULs ("5\0" is 5); a value is a number only if every character is a digit.
+    private static bool IsDigits([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? raw) => !string.IsNullOrEmpty(raw) && raw.All(char.IsAsciiDigit);
 }

@@ -10,8 +10,8 @@ internal static class ItemsApi
     public static RouteGroupBuilder MapItemsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/items").WithTags("Items");
-        group.MapGet("/", SearchItems).WithName("SearchItems").WithSummary("Items whose title holds every word of search (case-insensitive), at most limit (default 20).");
-        group.MapGet("/{itemId}/similar", GetSimilarItems).WithName("GetSimilarItems")
+        group.MapGetAndHead("/", SearchItems).WithName("SearchItems").WithSummary("Items whose title holds every word of search (case-insensitive), at most limit (default 20).");
+        group.MapGetAndHead("/{itemId}/similar", GetSimilarItems).WithName("GetSimilarItems")
             .WithSummary("The k items nearest in latent space: cosine similarity of the item factors, shrunk by n/(n + shrinkage) for an item with n training ratings (default shrinkage 25; 0 for the plain cosine).");
         return group;
     }
@@ -62,7 +62,7 @@ internal static class ItemsApi
         }
 
         var lambda = LoadedModel.DefaultSimilarityShrinkage;
-        if (shrinkage is not null && !(double.TryParse(shrinkage, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out lambda) && lambda is >= 0 and <= 1_000_000))
+        if (shrinkage is not null && !(ApiProblems.TryNumber(shrinkage, out lambda) && lambda is >= 0 and <= 1_000_000))
         {
             return ApiProblems.Invalid("shrinkage", $"shrinkage must be a number from 0 to 1000000; got '{shrinkage}'.");
         }

@@ -8,7 +8,7 @@ internal static class ModelApi
     public static RouteGroupBuilder MapModelApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/model").WithTags("Model");
-        group.MapGet("/", GetModel).WithName("GetModel").WithSummary("The model being served: run, registered version and alias, algorithm, params, metrics, size.");
+        group.MapGetAndHead("/", GetModel).WithName("GetModel").WithSummary("The model being served: run, registered version and alias, algorithm, params, metrics, size.");
         return group;
     }
 

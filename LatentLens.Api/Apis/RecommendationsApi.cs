@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Text.Json;
 using LatentLens.Api.Recommender.Ranking;
@@ -15,16 +16,20 @@ internal static class RecommendationsApi
     public static RouteGroupBuilder MapRecommendationsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/").WithTags("Recommendations");
-        group.MapGet("/users/{userId}/recommendations", GetRecommendations)
+        group.MapGetAndHead("/users/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
             .WithSummary("The user's top k items (k = 1..1000, default 10), without what the user rated in training unless excludeRated=false.");
-        group.MapGet("/users/{userId}/items/{itemId}/prediction", GetPrediction)
+        group.MapGetAndHead("/users/{userId}/items/{itemId}/prediction", GetPrediction)
             .WithName("GetPrediction")
             .WithSummary("The predicted rating, clipped to the scale; fellBack says an unknown user or item had its terms dropped. 409 for a model that only ranks.");
         group.MapPost("/predictions", PostPredictions)
             .WithName("PostPredictions")
             .WithSummary("Predicted ratings for a batch of up to 1,000 (userId, itemId) pairs.")
-            .Accepts<PredictionBatchRequest>("application/json");
+            .Accepts<PredictionBatchRequest>("application/json")
+            // Kestrel enforces the limit while the body arrives (IRequestSizeLimitMetadata sets
+            // IHttpMaxRequestBodySizeFeature), so a large chunked body is cut off at the limit, not buffered.
+            .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes))
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return group;
     }
 
@@ -42,7 +47,7 @@ internal static class RecommendationsApi
         }
 
         var exclude = true;
-        if (excludeRated is not null && !bool.TryParse(excludeRated, out exclude))
+        if (excludeRated is not null && !ApiProblems.TryBool(excludeRated, out exclude))
         {
             return ApiProblems.Invalid("excludeRated", $"excludeRated must be true or false; got '{excludeRated}'.");
         }
@@ -96,69 +101,93 @@ internal static class RecommendationsApi
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentLength > MaxBodyBytes)
         {
-            return ApiProblems.Invalid("body", $"The body is larger than {MaxBodyBytes} bytes.");
+            return ApiProblems.BodyTooLarge(MaxBodyBytes);
         }
 
-        JsonDocument document;
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes);
         try
         {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, cancellationToken);
-            if (buffer.Length > MaxBodyBytes)
+            var length = await ReadBoundedAsync(request.Body, buffer.AsMemory(0, MaxBodyBytes), cancellationToken);
+            if (length == MaxBodyBytes && await request.Body.ReadAsync(new byte[1], cancellationToken) > 0)
             {
-                return ApiProblems.Invalid("body", $"The body is larger than {MaxBodyBytes} bytes.");
+                return ApiProblems.BodyTooLarge(MaxBodyBytes);
             }
 
-            buffer.Position = 0;
-            document = await JsonDocument.ParseAsync(buffer, cancellationToken: cancellationToken);
+            using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+            return PredictBatch(document.RootElement, store);
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return ApiProblems.BodyTooLarge(MaxBodyBytes);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            return ApiProblems.Invalid("body", $"The body could not be read: {ex.Message}");
         }
         catch (JsonException ex)
         {
             return ApiProblems.Invalid("body", $"The body is not valid JSON: {ex.Message}");
         }
-
-        using (document)
+        finally
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object || !document.RootElement.TryGetProperty("pairs", out var pairs) || pairs.ValueKind != JsonValueKind.Array)
-            {
-                return ApiProblems.Invalid("pairs", """The body must be {"pairs": [{"userId": "1", "itemId": "31"}, ...]}.""");
-            }
-
-            if (pairs.GetArrayLength() is 0 or > MaxBatch)
-            {
-                return ApiProblems.Invalid("pairs", $"A batch holds 1 to {MaxBatch} pairs; got {pairs.GetArrayLength()}.");
-            }
-
-            var requested = new List<(string User, string Item)>(pairs.GetArrayLength());
-            var n = 0;
-            foreach (var pair in pairs.EnumerateArray())
-            {
-                if (!TryIdProperty(pair, "userId", out var user))
-                {
-                    return ApiProblems.Invalid($"pairs[{n}].userId", "Each pair needs a userId: a whole number (as a JSON number or string).");
-                }
-
-                if (!TryIdProperty(pair, "itemId", out var item))
-                {
-                    return ApiProblems.Invalid($"pairs[{n}].itemId", "Each pair needs an itemId: a whole number (as a JSON number or string).");
-                }
-
-                requested.Add((user, item));
-                n++;
-            }
-
-            if (store.Current is not { } loaded)
-            {
-                return ApiProblems.NoModel();
-            }
-
-            if (!loaded.Model.PredictsRatings)
-            {
-                return ApiProblems.NoRatingPredictions(loaded.Model.Algorithm);
-            }
-
-            return TypedResults.Ok(new PredictionBatchResponse([.. requested.Select(p => Predict(loaded, p.User, p.Item))]));
+            ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Reads until the body ends or the buffer is full: never more than the buffer, whatever the client sends.</summary>
+    private static async Task<int> ReadBoundedAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await body.ReadAsync(buffer[length..], cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        return length;
+    }
+
+    private static Results<Ok<PredictionBatchResponse>, ValidationProblem, ProblemHttpResult> PredictBatch(JsonElement root, ModelStore store)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("pairs", out var pairs) || pairs.ValueKind != JsonValueKind.Array)
+        {
+            return ApiProblems.Invalid("pairs", """The body must be {"pairs": [{"userId": "1", "itemId": "31"}, ...]}.""");
+        }
+
+        if (pairs.GetArrayLength() is 0 or > MaxBatch)
+        {
+            return ApiProblems.Invalid("pairs", $"A batch holds 1 to {MaxBatch} pairs; got {pairs.GetArrayLength()}.");
+        }
+
+        var requested = new List<(string User, string Item)>(pairs.GetArrayLength());
+        var n = 0;
+        foreach (var pair in pairs.EnumerateArray())
+        {
+            if (!TryIdProperty(pair, "userId", out var user))
+            {
+                return ApiProblems.Invalid($"pairs[{n}].userId", "Each pair needs a userId: a whole number (as a JSON number or string).");
+            }
+
+            if (!TryIdProperty(pair, "itemId", out var item))
+            {
+                return ApiProblems.Invalid($"pairs[{n}].itemId", "Each pair needs an itemId: a whole number (as a JSON number or string).");
+            }
+
+            requested.Add((user, item));
+            n++;
+        }
+
+        if (store.Current is not { } loaded)
+        {
+            return ApiProblems.NoModel();
+        }
+
+        if (!loaded.Model.PredictsRatings)
+        {
+            return ApiProblems.NoRatingPredictions(loaded.Model.Algorithm);
+        }
+
+        return TypedResults.Ok(new PredictionBatchResponse([.. requested.Select(p => Predict(loaded, p.User, p.Item))]));
     }
 
     private static bool TryIdProperty(JsonElement pair, string name, out string id)
@@ -171,10 +200,23 @@ internal static class RecommendationsApi
 
         return value.ValueKind switch
         {
-            JsonValueKind.String => ApiProblems.TryId(value.GetString(), out id),
+            JsonValueKind.String => ApiProblems.TryId(GetStringOrNull(value), out id),
             JsonValueKind.Number => value.TryGetInt64(out var number) && number >= 0 && ApiProblems.TryId(number.ToString(System.Globalization.CultureInfo.InvariantCulture), out id),
             _ => false,
         };
+    }
+
+    // GetString throws on text that is not valid UTF-16 (a lone surrogate such as "\ud800"): such a value is no id.
+    private static string? GetStringOrNull(JsonElement value)
+    {
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static PredictionResponse Predict(LoadedModel loaded, string user, string item)

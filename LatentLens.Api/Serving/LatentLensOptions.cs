@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace LatentLens.Api.Serving;
 
 /// <summary>Settings of the API, bound from the <c>LatentLens</c> configuration section.</summary>
-internal sealed class LatentLensOptions
+internal sealed class LatentLensOptions : IValidatableObject
 {
     public const string SectionName = LatentLensConventions.SettingsSection;
 
@@ -12,7 +12,7 @@ internal sealed class LatentLensOptions
     /// bind-mounts into the MLflow UI; in the API container it is <c>/app/mlruns</c>. A relative
     /// path resolves against the working directory.
     /// </summary>
-    [Required(AllowEmptyStrings = false)]
+    [Required(AllowEmptyStrings = false, ErrorMessage = MlrunsPathMissing)]
     public string MlrunsPath { get; set; } = "mlruns";
 
     /// <summary>How often the store is checked for a new champion.</summary>
@@ -25,6 +25,32 @@ internal sealed class LatentLensOptions
     /// </summary>
     public bool EnableAdminEndpoints { get; set; }
 
-    /// <summary>The absolute form of <see cref="MlrunsPath"/>.</summary>
-    public string MlrunsFullPath => Path.GetFullPath(MlrunsPath);
+    private const string MlrunsPathKey = SectionName + ":" + nameof(MlrunsPath);
+
+    private const string MlrunsPathMissing = MlrunsPathKey + " (environment " + LatentLensConventions.MlrunsPathVariable + ") must name the MLflow store folder; it is empty.";
+
+    /// <summary>
+    /// The absolute form of <see cref="MlrunsPath"/>. A method, not a property: the data-annotations
+    /// validator reads every public property, and an empty path would throw there (wrapped in a
+    /// TargetInvocationException that names no setting) before the [Required] message is reported.
+    /// </summary>
+    public string GetMlrunsFullPath() => Path.GetFullPath(MlrunsPath);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        string? error = null;
+        try
+        {
+            GetMlrunsFullPath();
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            error = ex.Message;
+        }
+
+        if (error is not null)
+        {
+            yield return new ValidationResult($"{MlrunsPathKey} (environment {LatentLensConventions.MlrunsPathVariable}) is not a usable folder path: {error}", [nameof(MlrunsPath)]);
+        }
+    }
 }
