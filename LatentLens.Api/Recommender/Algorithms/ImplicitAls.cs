@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using LatentLens.Api.Recommender.Data;
+
+namespace LatentLens.Api.Recommender.Algorithms;
+
+/// <summary>Hyper-parameters of <see cref="ImplicitAls"/>; the defaults are those of the Python <c>implicit</c> library's ALS.</summary>
+internal sealed record ImplicitAlsOptions
+{
+    public int Factors { get; init; } = 100;
+
+    /// <summary>λ, added to the diagonal of YᵀY (and XᵀX): the same penalty for every row, however many ratings it has.</summary>
+    public double Regularization { get; init; } = 0.01;
+
+    /// <summary>α in the confidence c = 1 + α·r of a rated pair.</summary>
+    public double Alpha { get; init; } = 1.0;
+
+    /// <summary>Alternating iterations; each updates every user, then every item.</summary>
+    public int Iterations { get; init; } = 15;
+
+    /// <summary>Conjugate-gradient steps per row and half-iteration, started from the row's current value.</summary>
+    public int CgSteps { get; init; } = 3;
+
+    public int Seed { get; init; }
+
+    public void Validate()
+    {
+        if (Factors < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Factors), Factors, "factors must be at least 1");
+        }
+
+        if (Iterations < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "iterations must be at least 1");
+        }
+
+        if (!(Regularization >= 0) || !double.IsFinite(Regularization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "the regularization must be zero or positive");
+        }
+
+        if (!(Alpha >= 0) || !double.IsFinite(Alpha))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "alpha must be zero or positive");
+        }
+
+        if (CgSteps < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CgSteps), CgSteps, "cg steps must be at least 1");
+        }
+    }
+}
+
+/// <summary>
+/// Implicit-feedback matrix factorisation (Hu, Koren, Volinsky 2008): every rated pair has
+/// preference 1 and confidence c = 1 + α·r, every other pair preference 0 and confidence 1;
+/// minimises Σ_all c_ui (p_ui − x_u·y_i)² + λ(Σ|x_u|² + Σ|y_i|²) by alternating least squares,
+/// each row solved approximately by a few conjugate-gradient steps from its current value
+/// (Takács, Pilászy, Tikk 2011), as the Python <c>implicit</c> library does.
+/// The model ranks by x_u·y_i; it has no biases and predicts no ratings.
+/// </summary>
+/// <remarks>
+/// The unrated pairs never appear one by one: A = YᵀC_uY + λI = (YᵀY + λI) + Σ_{i∈N(u)} (c_ui − 1) y_i y_iᵀ,
+/// with YᵀY + λI computed once per half-iteration, so a row costs one f × f product per CG step
+/// plus two passes over its rated rows. Rows are solved in parallel; each reads only the other
+/// side, fixed during the half-iteration, so the result does not depend on the scheduling.
+/// The loss reported per iteration is <c>implicit</c>'s <c>calculate_loss</c>: the full objective
+/// divided by the total confidence (Σ_obs c + the number of unrated pairs).
+/// </remarks>
+internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgorithm
+{
+    // Rows per partial sum of a Gram matrix: fixed, so the summation order (and the result) does not depend on the core count.
+    private const int GramBlock = 128;
+
+    public ImplicitAlsOptions Options { get; } = options ?? throw new ArgumentNullException(nameof(options));
+
+    public string Name => "als";
+
+    public string DisplayName => $"als-f{Options.Factors}-i{Options.Iterations}";
+
+    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
+    {
+        ["algorithm"] = Name,
+        ["factors"] = Options.Factors.ToString(CultureInfo.InvariantCulture),
+        ["iterations"] = Options.Iterations.ToString(CultureInfo.InvariantCulture),
+        ["regularization"] = Options.Regularization.ToString("R", CultureInfo.InvariantCulture),
+        ["alpha"] = Options.Alpha.ToString("R", CultureInfo.InvariantCulture),
+        ["cg_steps"] = Options.CgSteps.ToString(CultureInfo.InvariantCulture),
+        ["seed"] = Options.Seed.ToString(CultureInfo.InvariantCulture),
+    };
+
+    public FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainset);
+        Options.Validate();
+        var clock = Stopwatch.StartNew();
+
+        var factors = Options.Factors;
+        var stride = FactorLayout.StrideFor(factors);
+        var users = trainset.UserCount;
+        var items = trainset.ItemCount;
+        var reg = (float)Options.Regularization;
+        var steps = Options.CgSteps;
+
+        var random = new Random(Options.Seed);
+        var x = UniformRows(users, factors, stride, random);
+        var y = UniformRows(items, factors, stride, random);
+
+        var byUser = Adjacency.ByUser(trainset, (float)Options.Alpha);
+        var byItem = Adjacency.ByItem(trainset, (float)Options.Alpha);
+
+        var gramY = Gram(y, items, factors, stride, reg);
+        for (var iteration = 1; iteration <= Options.Iterations; iteration++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            SolveAll(x, users, gramY, y, byUser, factors, stride, steps);
+            var gramX = Gram(x, users, factors, stride, reg);
+            SolveAll(y, items, gramX, x, byItem, factors, stride, steps);
+            gramY = Gram(y, items, factors, stride, reg);
+            if (onEpoch is not null)
+            {
+                var loss = Loss(x, y, gramY, byUser, users, items, factors, stride, reg);
+                onEpoch(new EpochReport(iteration, loss, clock.Elapsed));
+            }
+        }
+
+        return new FactorModel(Name, trainset.Users, trainset.Items, trainset.Scale, globalMean: 0,
+            new float[users], new float[items], factors, stride, x, y)
+        {
+            PredictsRatings = false,
+        };
+    }
+
+    /// <summary>
+    /// G = YᵀY + λI over the first <paramref name="factors"/> columns of <paramref name="count"/> rows,
+    /// as a <paramref name="stride"/> × <paramref name="stride"/> row-major matrix whose padding is zero.
+    /// </summary>
+    internal static float[] Gram(float[] rows, int count, int factors, int stride, float regularization)
+    {
+        var blocks = (count + GramBlock - 1) / GramBlock;
+        var partials = new float[Math.Max(1, blocks)][];
+        Parallel.For(0, blocks, b =>
+        {
+            var g = new float[stride * stride];
+            var end = Math.Min(count, (b + 1) * GramBlock);
+            for (var r = b * GramBlock; r < end; r++)
+            {
+                var row = rows.AsSpan(r * stride, stride);
+                for (var a = 0; a < factors; a++)
+                {
+                    if (row[a] != 0)
+                    {
+                        var target = g.AsSpan(a * stride, stride);
+                        TensorPrimitives.MultiplyAdd(row, row[a], target, target);
+                    }
+                }
+            }
+
+            partials[b] = g;
+        });
+
+        var gram = partials[0] ?? new float[stride * stride];
+        for (var b = 1; b < blocks; b++)
+        {
+            TensorPrimitives.Add(gram, partials[b], gram);
+        }
+
+        for (var a = 0; a < factors; a++)
+        {
+            gram[(a * stride) + a] += regularization;
+        }
+
+        return gram;
+    }
+
+    /// <summary>
+    /// One row's update: a few CG steps on (G + Σ_k w_k y_k y_kᵀ) x = Σ_k (1 + w_k) y_k from the current
+    /// <paramref name="x"/>, where G = YᵀY + λI, y_k the other side's rows <paramref name="neighbours"/>
+    /// and w_k = c_k − 1 = α·r_k. <paramref name="work"/> holds at least 3 × stride floats.
+    /// </summary>
+    internal static void SolveRow(
+        ReadOnlySpan<float> gram, ReadOnlySpan<float> other, ReadOnlySpan<int> neighbours, ReadOnlySpan<float> weights,
+        Span<float> x, int factors, int stride, int cgSteps, Span<float> work)
+    {
+        var r = work[..stride];
+        var p = work.Slice(stride, stride);
+        var ap = work.Slice(2 * stride, stride);
+
+        // r = b − A x = −G x + Σ_k (c_k − (c_k − 1) y_k·x) y_k
+        MultiplyGram(gram, x, r, factors, stride);
+        TensorPrimitives.Negate(r, r);
+        for (var k = 0; k < neighbours.Length; k++)
+        {
+            var yk = other.Slice(neighbours[k] * stride, stride);
+            var w = weights[k];
+            TensorPrimitives.MultiplyAdd(yk, 1 + w - (w * TensorPrimitives.Dot(yk, x)), r, r);
+        }
+
+        r.CopyTo(p);
+        var rsOld = TensorPrimitives.Dot(r, r);
+        if (rsOld < 1e-20f)
+        {
+            return;
+        }
+
+        for (var step = 0; step < cgSteps; step++)
+        {
+            MultiplyGram(gram, p, ap, factors, stride);
+            for (var k = 0; k < neighbours.Length; k++)
+            {
+                var yk = other.Slice(neighbours[k] * stride, stride);
+                TensorPrimitives.MultiplyAdd(yk, weights[k] * TensorPrimitives.Dot(yk, p), ap, ap);
+            }
+
+            var alpha = rsOld / TensorPrimitives.Dot(p, ap);
+            TensorPrimitives.MultiplyAdd(p, alpha, x, x);
+            TensorPrimitives.MultiplyAdd(ap, -alpha, r, r);
+            var rsNew = TensorPrimitives.Dot(r, r);
+            if (rsNew < 1e-20f)
+            {
+                return;
+            }
+
+            TensorPrimitives.MultiplyAdd(p, rsNew / rsOld, r, p);
+            rsOld = rsNew;
+        }
+    }
+
+    private static void MultiplyGram(ReadOnlySpan<float> gram, ReadOnlySpan<float> v, Span<float> result, int factors, int stride)
+    {
+        for (var a = 0; a < factors; a++)
+        {
+            result[a] = TensorPrimitives.Dot(gram.Slice(a * stride, stride), v);
+        }
+
+        result[factors..].Clear();
+    }
+
+    private static void SolveAll(float[] rows, int count, float[] gram, float[] other, Adjacency adjacency, int factors, int stride, int cgSteps)
+    {
+        Parallel.For(
+            0,
+            count,
+            () => new float[3 * stride],
+            (row, _, work) =>
+            {
+                var (start, end) = (adjacency.Start[row], adjacency.Start[row + 1]);
+                SolveRow(gram, other, adjacency.Index.AsSpan(start, end - start), adjacency.Weight.AsSpan(start, end - start),
+                    rows.AsSpan(row * stride, stride), factors, stride, cgSteps, work);
+                return work;
+            },
+            _ => { });
+    }
+
+    /// <summary>
+    /// implicit's <c>calculate_loss</c>: (Σ_obs c (1 − s)² + Σ_unobs s² + λ(|X|² + |Y|²)) / (Σ_obs c + unobserved count),
+    /// with Σ_unobs s² = Σ_all s² − Σ_obs s² and Σ_all s² = Σ_u x_uᵀ(YᵀY)x_u. Costs about one CG step.
+    /// </summary>
+    private static double Loss(float[] x, float[] y, float[] gramY, Adjacency byUser, int users, int items, int factors, int stride, float reg)
+    {
+        var perUser = new double[users];
+        var confidence = new double[users];
+        Parallel.For(
+            0,
+            users,
+            () => new float[stride],
+            (u, _, gx) =>
+            {
+                var xu = x.AsSpan(u * stride, stride);
+                MultiplyGram(gramY, xu, gx, factors, stride);
+
+                // x_uᵀ(YᵀY + λI)x_u = Σ_i s_ui² + λ|x_u|²: the all-pairs term and the user's penalty at once.
+                double sum = TensorPrimitives.Dot(xu, gx);
+                double c = 0;
+                for (var k = byUser.Start[u]; k < byUser.Start[u + 1]; k++)
+                {
+                    var s = (double)TensorPrimitives.Dot(xu, y.AsSpan(byUser.Index[k] * stride, stride));
+                    var cui = 1.0 + byUser.Weight[k];
+                    sum += (cui * (1 - s) * (1 - s)) - (s * s);
+                    c += cui;
+                }
+
+                perUser[u] = sum;
+                confidence[u] = c;
+                return gx;
+            },
+            _ => { });
+
+        double loss = 0;
+        double totalConfidence = 0;
+        for (var u = 0; u < users; u++)
+        {
+            loss += perUser[u];
+            totalConfidence += confidence[u];
+        }
+
+        for (var i = 0; i < items; i++)
+        {
+            var yi = y.AsSpan(i * stride, stride);
+            loss += reg * TensorPrimitives.Dot(yi, yi);
+        }
+
+        var unobserved = ((double)users * items) - byUser.Index.Length;
+        return loss / Math.Max(1, totalConfidence + unobserved);
+    }
+
+    private static float[] UniformRows(int count, int factors, int stride, Random random)
+    {
+        var rows = new float[count * stride];
+        for (var r = 0; r < count; r++)
+        {
+            for (var f = 0; f < factors; f++)
+            {
+                rows[(r * stride) + f] = random.NextSingle() * 0.01f;
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>One side's ratings in compressed rows: for row j, Index[Start[j]..Start[j+1]] are the other side's indices, Weight = α·r.</summary>
+    private sealed record Adjacency(int[] Start, int[] Index, float[] Weight)
+    {
+        public static Adjacency ByUser(Trainset trainset, float alpha) =>
+            Build(trainset.UserIndex, trainset.ItemIndex, trainset.Values, trainset.UserCount, alpha);
+
+        public static Adjacency ByItem(Trainset trainset, float alpha) =>
+            Build(trainset.ItemIndex, trainset.UserIndex, trainset.Values, trainset.ItemCount, alpha);
+
+        // Stable counting sort: within a row the entries keep the trainset's order.
+        private static Adjacency Build(int[] rowOf, int[] columnOf, float[] values, int rows, float alpha)
+        {
+            var start = new int[rows + 1];
+            foreach (var r in rowOf)
+            {
+                start[r + 1]++;
+            }
+
+            for (var r = 0; r < rows; r++)
+            {
+                start[r + 1] += start[r];
+            }
+
+            var next = start[..rows];
+            var index = new int[rowOf.Length];
+            var weight = new float[rowOf.Length];
+            for (var k = 0; k < rowOf.Length; k++)
+            {
+                var slot = next[rowOf[k]]++;
+                index[slot] = columnOf[k];
+                weight[slot] = alpha * values[k];
+            }
+
+            return new Adjacency(start, index, weight);
+        }
+    }
+}
