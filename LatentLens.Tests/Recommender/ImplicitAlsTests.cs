@@ -83,7 +83,7 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
 
         var gram = ImplicitAls.Gram(y, items, factors, stride, (float)regularization);
         // CG is exact after f steps in exact arithmetic; in float32 a few more steps absorb the rounding.
-        ImplicitAls.SolveRow(gram, y, rated, weights, x, factors, stride, cgSteps: 2 * factors, new float[3 * stride]);
+        ImplicitAls.SolveRow(gram, y, rated, weights, x, factors, stride, cgSteps: 2 * factors, new float[(3 * stride) + rated.Length]);
 
         // (YᵀC_uY + λI) x = YᵀC_u p_u over all items: c = 1 + α r and p = 1 where rated, c = 1 and p = 0 elsewhere.
         var yMatrix = Matrix<double>.Build.Dense(items, factors, (i, f) => y[(i * stride) + f]);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using LatentLens.Api.Recommender.Data;
 
 namespace LatentLens.Api.Recommender.Algorithms;
@@ -178,28 +180,57 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
     /// <summary>
     /// One row's update: a few CG steps on (G + Σ_k w_k y_k y_kᵀ) x = Σ_k (1 + w_k) y_k from the current
     /// <paramref name="x"/>, where G = YᵀY + λI, y_k the other side's rows <paramref name="neighbours"/>
-    /// and w_k = c_k − 1 = α·r_k. <paramref name="work"/> holds at least 3 × stride floats.
+    /// and w_k = c_k − 1 = α·r_k. <paramref name="work"/> holds at least 3 × stride + |neighbours| floats.
     /// </summary>
-    internal static void SolveRow(
+    internal static unsafe void SolveRow(
         ReadOnlySpan<float> gram, ReadOnlySpan<float> other, ReadOnlySpan<int> neighbours, ReadOnlySpan<float> weights,
         Span<float> x, int factors, int stride, int cgSteps, Span<float> work)
     {
-        var r = work[..stride];
-        var p = work.Slice(stride, stride);
-        var ap = work.Slice(2 * stride, stride);
-
-        // r = b − A x = −G x + Σ_k (c_k − (c_k − 1) y_k·x) y_k
-        MultiplyGram(gram, x, r, factors, stride);
-        TensorPrimitives.Negate(r, r);
-        for (var k = 0; k < neighbours.Length; k++)
+        if (gram.Length < stride * stride || x.Length < stride || work.Length < (3 * stride) + neighbours.Length || weights.Length < neighbours.Length
+            || stride % FactorLayout.StrideFor(1) != 0 || factors > stride)
         {
-            var yk = other.Slice(neighbours[k] * stride, stride);
-            var w = weights[k];
-            TensorPrimitives.MultiplyAdd(yk, 1 + w - (w * TensorPrimitives.Dot(yk, x)), r, r);
+            throw new ArgumentException("The spans do not match the stride.");
         }
 
-        r.CopyTo(p);
-        var rsOld = TensorPrimitives.Dot(r, r);
+        foreach (var k in neighbours)
+        {
+            if ((uint)k >= (uint)(other.Length / stride))
+            {
+                throw new ArgumentOutOfRangeException(nameof(neighbours), k, "a neighbour is not a row of the other side");
+            }
+        }
+
+        fixed (float* g = gram, y = other, w = weights, xu = x, buffer = work)
+        fixed (int* nb = neighbours)
+        {
+            SolveRow(g, y, nb, w, neighbours.Length, xu, factors, stride, cgSteps, buffer, buffer + (3 * stride));
+        }
+    }
+
+    // The hot loop: raw pointers over whole 256-bit vectors (the stride is a multiple of 8), no bounds checks;
+    // jitted fully optimised from the first call, since a fit is a few hundred milliseconds.
+    // coefficients holds count floats.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void SolveRow(
+        float* gram, float* other, int* neighbours, float* weights, int count, float* x, int factors, int stride, int cgSteps, float* work, float* coefficients)
+    {
+        var r = work;
+        var p = work + stride;
+        var ap = work + (2 * stride);
+
+        // r = b − A x = −G x + Σ_k (c_k − (c_k − 1) y_k·x) y_k
+        MultiplyGram(gram, x, r, factors, stride, -1f);
+        DotRows(other, neighbours, count, x, stride, coefficients);
+        for (var k = 0; k < count; k++)
+        {
+            var w = weights[k];
+            coefficients[k] = 1 + w - (w * coefficients[k]);
+        }
+
+        AddRows(other, neighbours, count, coefficients, r, stride);
+
+        new Span<float>(r, stride).CopyTo(new Span<float>(p, stride));
+        var rsOld = PaddedRows.Dot(r, r, stride);
         if (rsOld < 1e-20f)
         {
             return;
@@ -207,35 +238,162 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
 
         for (var step = 0; step < cgSteps; step++)
         {
-            MultiplyGram(gram, p, ap, factors, stride);
-            for (var k = 0; k < neighbours.Length; k++)
+            // A p = G p + Σ_k (c_k − 1)(y_k·p) y_k, never forming A.
+            MultiplyGram(gram, p, ap, factors, stride, 1f);
+            DotRows(other, neighbours, count, p, stride, coefficients);
+            for (var k = 0; k < count; k++)
             {
-                var yk = other.Slice(neighbours[k] * stride, stride);
-                TensorPrimitives.MultiplyAdd(yk, weights[k] * TensorPrimitives.Dot(yk, p), ap, ap);
+                coefficients[k] *= weights[k];
             }
 
-            var alpha = rsOld / TensorPrimitives.Dot(p, ap);
-            TensorPrimitives.MultiplyAdd(p, alpha, x, x);
-            TensorPrimitives.MultiplyAdd(ap, -alpha, r, r);
-            var rsNew = TensorPrimitives.Dot(r, r);
+            AddRows(other, neighbours, count, coefficients, ap, stride);
+
+            var alpha = rsOld / PaddedRows.Dot(p, ap, stride);
+            Axpy(alpha, p, x, stride);
+            Axpy(-alpha, ap, r, stride);
+            var rsNew = PaddedRows.Dot(r, r, stride);
             if (rsNew < 1e-20f)
             {
                 return;
             }
 
-            TensorPrimitives.MultiplyAdd(p, rsNew / rsOld, r, p);
+            // p = r + (rsNew / rsOld) p
+            var beta = Vector256.Create(rsNew / rsOld);
+            for (var j = 0; j < stride; j += Vector256<float>.Count)
+            {
+                Vector256.FusedMultiplyAdd(Vector256.Load(p + j), beta, Vector256.Load(r + j)).Store(p + j);
+            }
+
             rsOld = rsNew;
         }
     }
 
-    private static void MultiplyGram(ReadOnlySpan<float> gram, ReadOnlySpan<float> v, Span<float> result, int factors, int stride)
+    /// <summary>dots[k] = y_{neighbours[k]}·v; four rows per pass over v, so four independent FMA chains share each load of v.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DotRows(float* rows, int* neighbours, int count, float* v, int stride, float* dots)
     {
-        for (var a = 0; a < factors; a++)
+        var k = 0;
+        for (; k + 4 <= count; k += 4)
         {
-            result[a] = TensorPrimitives.Dot(gram.Slice(a * stride, stride), v);
+            var y0 = rows + ((nint)neighbours[k] * stride);
+            var y1 = rows + ((nint)neighbours[k + 1] * stride);
+            var y2 = rows + ((nint)neighbours[k + 2] * stride);
+            var y3 = rows + ((nint)neighbours[k + 3] * stride);
+            var s0 = Vector256<float>.Zero;
+            var s1 = Vector256<float>.Zero;
+            var s2 = Vector256<float>.Zero;
+            var s3 = Vector256<float>.Zero;
+            for (var j = 0; j < stride; j += Vector256<float>.Count)
+            {
+                var vj = Vector256.Load(v + j);
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(y0 + j), vj, s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(y1 + j), vj, s1);
+                s2 = Vector256.FusedMultiplyAdd(Vector256.Load(y2 + j), vj, s2);
+                s3 = Vector256.FusedMultiplyAdd(Vector256.Load(y3 + j), vj, s3);
+            }
+
+            dots[k] = Vector256.Sum(s0);
+            dots[k + 1] = Vector256.Sum(s1);
+            dots[k + 2] = Vector256.Sum(s2);
+            dots[k + 3] = Vector256.Sum(s3);
         }
 
-        result[factors..].Clear();
+        for (; k < count; k++)
+        {
+            dots[k] = PaddedRows.Dot(rows + ((nint)neighbours[k] * stride), v, stride);
+        }
+    }
+
+    /// <summary>target += Σ_k coefficients[k]·y_{neighbours[k]}; four rows per load and store of the target.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AddRows(float* rows, int* neighbours, int count, float* coefficients, float* target, int stride)
+    {
+        var k = 0;
+        for (; k + 4 <= count; k += 4)
+        {
+            var y0 = rows + ((nint)neighbours[k] * stride);
+            var y1 = rows + ((nint)neighbours[k + 1] * stride);
+            var y2 = rows + ((nint)neighbours[k + 2] * stride);
+            var y3 = rows + ((nint)neighbours[k + 3] * stride);
+            var c0 = Vector256.Create(coefficients[k]);
+            var c1 = Vector256.Create(coefficients[k + 1]);
+            var c2 = Vector256.Create(coefficients[k + 2]);
+            var c3 = Vector256.Create(coefficients[k + 3]);
+            for (var j = 0; j < stride; j += Vector256<float>.Count)
+            {
+                var t = Vector256.Load(target + j);
+                t = Vector256.FusedMultiplyAdd(Vector256.Load(y0 + j), c0, t);
+                t = Vector256.FusedMultiplyAdd(Vector256.Load(y1 + j), c1, t);
+                t = Vector256.FusedMultiplyAdd(Vector256.Load(y2 + j), c2, t);
+                t = Vector256.FusedMultiplyAdd(Vector256.Load(y3 + j), c3, t);
+                t.Store(target + j);
+            }
+        }
+
+        for (; k < count; k++)
+        {
+            Axpy(coefficients[k], rows + ((nint)neighbours[k] * stride), target, stride);
+        }
+    }
+
+    /// <summary>y += a·x over <paramref name="stride"/> floats.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Axpy(float a, float* x, float* y, int stride)
+    {
+        var av = Vector256.Create(a);
+        for (var j = 0; j < stride; j += Vector256<float>.Count)
+        {
+            Vector256.FusedMultiplyAdd(Vector256.Load(x + j), av, Vector256.Load(y + j)).Store(y + j);
+        }
+    }
+
+    /// <summary>result = sign · G v over the first <paramref name="factors"/> rows, zero beyond; four rows per pass over v.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void MultiplyGram(float* gram, float* v, float* result, int factors, int stride, float sign)
+    {
+        var a = 0;
+        for (; a + 4 <= factors; a += 4)
+        {
+            var g0 = gram + ((nint)a * stride);
+            var g1 = g0 + stride;
+            var g2 = g1 + stride;
+            var g3 = g2 + stride;
+            var s0 = Vector256<float>.Zero;
+            var s1 = Vector256<float>.Zero;
+            var s2 = Vector256<float>.Zero;
+            var s3 = Vector256<float>.Zero;
+            for (var j = 0; j < stride; j += Vector256<float>.Count)
+            {
+                var vj = Vector256.Load(v + j);
+                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(g0 + j), vj, s0);
+                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(g1 + j), vj, s1);
+                s2 = Vector256.FusedMultiplyAdd(Vector256.Load(g2 + j), vj, s2);
+                s3 = Vector256.FusedMultiplyAdd(Vector256.Load(g3 + j), vj, s3);
+            }
+
+            result[a] = sign * Vector256.Sum(s0);
+            result[a + 1] = sign * Vector256.Sum(s1);
+            result[a + 2] = sign * Vector256.Sum(s2);
+            result[a + 3] = sign * Vector256.Sum(s3);
+        }
+
+        for (; a < factors; a++)
+        {
+            result[a] = sign * PaddedRows.Dot(gram + ((nint)a * stride), v, stride);
+        }
+
+        for (; a < stride; a++)
+        {
+            result[a] = 0;
+        }
+    }
+
+    private static unsafe void MultiplyGram(ReadOnlySpan<float> gram, ReadOnlySpan<float> v, Span<float> result, int factors, int stride)
+    {
+        fixed (float* g = gram, vv = v, res = result)
+        {
+            MultiplyGram(g, vv, res, factors, stride, 1f);
+        }
     }
 
     private static void SolveAll(float[] rows, int count, float[] gram, float[] other, Adjacency adjacency, int factors, int stride, int cgSteps)
@@ -243,7 +401,7 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         Parallel.For(
             0,
             count,
-            () => new float[3 * stride],
+            () => new float[(3 * stride) + adjacency.MaxDegree],
             (row, _, work) =>
             {
                 var (start, end) = (adjacency.Start[row], adjacency.Start[row + 1]);
@@ -323,6 +481,8 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
     /// <summary>One side's ratings in compressed rows: for row j, Index[Start[j]..Start[j+1]] are the other side's indices, Weight = α·r.</summary>
     private sealed record Adjacency(int[] Start, int[] Index, float[] Weight)
     {
+        public int MaxDegree { get; } = Enumerable.Range(0, Start.Length - 1).Select(j => Start[j + 1] - Start[j]).DefaultIfEmpty().Max();
+
         public static Adjacency ByUser(Trainset trainset, float alpha) =>
             Build(trainset.UserIndex, trainset.ItemIndex, trainset.Values, trainset.UserCount, alpha);
 
