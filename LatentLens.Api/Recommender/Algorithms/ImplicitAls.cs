@@ -200,10 +200,13 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
             }
         }
 
+        // The Gram matrix's rows are multiplied by the same kernel as the neighbours' rows, listed 0, 1, …, f − 1.
+        Span<int> gramRows = stackalloc int[factors];
+        FillRowNumbers(gramRows);
         fixed (float* g = gram, y = other, w = weights, xu = x, buffer = work)
-        fixed (int* nb = neighbours)
+        fixed (int* nb = neighbours, gr = gramRows)
         {
-            SolveRow(g, y, nb, w, neighbours.Length, xu, factors, stride, cgSteps, buffer, buffer + (3 * stride));
+            SolveRow(g, gr, y, nb, w, neighbours.Length, xu, factors, stride, cgSteps, buffer, buffer + (3 * stride));
         }
     }
 
@@ -212,14 +215,14 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
     // coefficients holds count floats.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void SolveRow(
-        float* gram, float* other, int* neighbours, float* weights, int count, float* x, int factors, int stride, int cgSteps, float* work, float* coefficients)
+        float* gram, int* gramRows, float* other, int* neighbours, float* weights, int count, float* x, int factors, int stride, int cgSteps, float* work, float* coefficients)
     {
         var r = work;
         var p = work + stride;
         var ap = work + (2 * stride);
 
         // r = b − A x = −G x + Σ_k (c_k − (c_k − 1) y_k·x) y_k
-        MultiplyGram(gram, x, r, factors, stride, -1f);
+        MultiplyGram(gram, gramRows, x, r, factors, stride, -1f);
         DotRows(other, neighbours, count, x, stride, coefficients);
         for (var k = 0; k < count; k++)
         {
@@ -239,7 +242,7 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         for (var step = 0; step < cgSteps; step++)
         {
             // A p = G p + Σ_k (c_k − 1)(y_k·p) y_k, never forming A.
-            MultiplyGram(gram, p, ap, factors, stride, 1f);
+            MultiplyGram(gram, gramRows, p, ap, factors, stride, 1f);
             DotRows(other, neighbours, count, p, stride, coefficients);
             for (var k = 0; k < count; k++)
             {
@@ -347,52 +350,32 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         }
     }
 
-    /// <summary>result = sign · G v over the first <paramref name="factors"/> rows, zero beyond; four rows per pass over v.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void MultiplyGram(float* gram, float* v, float* result, int factors, int stride, float sign)
+    /// <summary>result = sign · G v over the first <paramref name="factors"/> rows (listed by <paramref name="gramRows"/>, 0 to factors − 1), zero beyond.</summary>
+    private static unsafe void MultiplyGram(float* gram, int* gramRows, float* v, float* result, int factors, int stride, float sign)
     {
-        var a = 0;
-        for (; a + 4 <= factors; a += 4)
+        DotRows(gram, gramRows, factors, v, stride, result);
+        for (var a = 0; a < stride; a++)
         {
-            var g0 = gram + ((nint)a * stride);
-            var g1 = g0 + stride;
-            var g2 = g1 + stride;
-            var g3 = g2 + stride;
-            var s0 = Vector256<float>.Zero;
-            var s1 = Vector256<float>.Zero;
-            var s2 = Vector256<float>.Zero;
-            var s3 = Vector256<float>.Zero;
-            for (var j = 0; j < stride; j += Vector256<float>.Count)
-            {
-                var vj = Vector256.Load(v + j);
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(g0 + j), vj, s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(g1 + j), vj, s1);
-                s2 = Vector256.FusedMultiplyAdd(Vector256.Load(g2 + j), vj, s2);
-                s3 = Vector256.FusedMultiplyAdd(Vector256.Load(g3 + j), vj, s3);
-            }
-
-            result[a] = sign * Vector256.Sum(s0);
-            result[a + 1] = sign * Vector256.Sum(s1);
-            result[a + 2] = sign * Vector256.Sum(s2);
-            result[a + 3] = sign * Vector256.Sum(s3);
-        }
-
-        for (; a < factors; a++)
-        {
-            result[a] = sign * PaddedRows.Dot(gram + ((nint)a * stride), v, stride);
-        }
-
-        for (; a < stride; a++)
-        {
-            result[a] = 0;
+            result[a] = a < factors ? sign * result[a] : 0;
         }
     }
 
     private static unsafe void MultiplyGram(ReadOnlySpan<float> gram, ReadOnlySpan<float> v, Span<float> result, int factors, int stride)
     {
+        Span<int> gramRows = stackalloc int[factors];
+        FillRowNumbers(gramRows);
         fixed (float* g = gram, vv = v, res = result)
+        fixed (int* rows = gramRows)
         {
-            MultiplyGram(g, vv, res, factors, stride, 1f);
+            MultiplyGram(g, rows, vv, res, factors, stride, 1f);
+        }
+    }
+
+    private static void FillRowNumbers(Span<int> rows)
+    {
+        for (var a = 0; a < rows.Length; a++)
+        {
+            rows[a] = a;
         }
     }
 
