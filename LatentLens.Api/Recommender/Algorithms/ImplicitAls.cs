@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using LatentLens.Api.Recommender.Data;
@@ -142,31 +141,13 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
     internal static float[] Gram(float[] rows, int count, int factors, int stride, float regularization)
     {
         var blocks = (count + GramBlock - 1) / GramBlock;
-        var partials = new float[Math.Max(1, blocks)][];
-        Parallel.For(0, blocks, b =>
-        {
-            var g = new float[stride * stride];
-            var end = Math.Min(count, (b + 1) * GramBlock);
-            for (var r = b * GramBlock; r < end; r++)
-            {
-                var row = rows.AsSpan(r * stride, stride);
-                for (var a = 0; a < factors; a++)
-                {
-                    if (row[a] != 0)
-                    {
-                        var target = g.AsSpan(a * stride, stride);
-                        TensorPrimitives.MultiplyAdd(row, row[a], target, target);
-                    }
-                }
-            }
+        var partials = new float[blocks][];
+        Parallel.For(0, blocks, b => partials[b] = GramOfRows(rows, b * GramBlock, Math.Min(count, (b + 1) * GramBlock), factors, stride));
 
-            partials[b] = g;
-        });
-
-        var gram = partials[0] ?? new float[stride * stride];
-        for (var b = 1; b < blocks; b++)
+        var gram = new float[stride * stride];
+        foreach (var partial in partials)
         {
-            TensorPrimitives.Add(gram, partials[b], gram);
+            AddInto(gram, partial);
         }
 
         for (var a = 0; a < factors; a++)
@@ -177,11 +158,46 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         return gram;
     }
 
+    // Every loop of a fit runs in methods jitted fully optimised at once (AggressiveOptimization): a cold
+    // process would otherwise run them, and the generic TensorPrimitives code they called, unoptimised
+    // until tiering caught up, which on a busy machine took most of the first fit.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe float[] GramOfRows(float[] rows, int start, int end, int factors, int stride)
+    {
+        var g = new float[stride * stride];
+        fixed (float* pr = rows, pg = g)
+        {
+            for (var r = start; r < end; r++)
+            {
+                var row = pr + ((nint)r * stride);
+                for (var a = 0; a < factors; a++)
+                {
+                    if (row[a] != 0)
+                    {
+                        Axpy(row[a], row, pg + ((nint)a * stride), stride);
+                    }
+                }
+            }
+        }
+
+        return g;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AddInto(float[] target, float[] source)
+    {
+        fixed (float* t = target, s = source)
+        {
+            Axpy(1f, s, t, target.Length);
+        }
+    }
+
     /// <summary>
     /// One row's update: a few CG steps on (G + Σ_k w_k y_k y_kᵀ) x = Σ_k (1 + w_k) y_k from the current
     /// <paramref name="x"/>, where G = YᵀY + λI, y_k the other side's rows <paramref name="neighbours"/>
     /// and w_k = c_k − 1 = α·r_k. <paramref name="work"/> holds at least 3 × stride + |neighbours| floats.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void SolveRow(
         ReadOnlySpan<float> gram, ReadOnlySpan<float> other, ReadOnlySpan<int> neighbours, ReadOnlySpan<float> weights,
         Span<float> x, int factors, int stride, int cgSteps, Span<float> work)
@@ -201,7 +217,7 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         }
 
         // The Gram matrix's rows are multiplied by the same kernel as the neighbours' rows, listed 0, 1, …, f − 1.
-        Span<int> gramRows = stackalloc int[factors];
+        Span<int> gramRows = factors <= 1024 ? stackalloc int[factors] : new int[factors];
         FillRowNumbers(gramRows);
         fixed (float* g = gram, y = other, w = weights, xu = x, buffer = work)
         fixed (int* nb = neighbours, gr = gramRows)
@@ -360,17 +376,6 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         }
     }
 
-    private static unsafe void MultiplyGram(ReadOnlySpan<float> gram, ReadOnlySpan<float> v, Span<float> result, int factors, int stride)
-    {
-        Span<int> gramRows = stackalloc int[factors];
-        FillRowNumbers(gramRows);
-        fixed (float* g = gram, vv = v, res = result)
-        fixed (int* rows = gramRows)
-        {
-            MultiplyGram(g, rows, vv, res, factors, stride, 1f);
-        }
-    }
-
     private static void FillRowNumbers(Span<int> rows)
     {
         for (var a = 0; a < rows.Length; a++)
@@ -406,26 +411,11 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         Parallel.For(
             0,
             users,
-            () => new float[stride],
-            (u, _, gx) =>
+            () => new float[stride + byUser.MaxDegree],
+            (u, _, buffer) =>
             {
-                var xu = x.AsSpan(u * stride, stride);
-                MultiplyGram(gramY, xu, gx, factors, stride);
-
-                // x_uᵀ(YᵀY + λI)x_u = Σ_i s_ui² + λ|x_u|²: the all-pairs term and the user's penalty at once.
-                double sum = TensorPrimitives.Dot(xu, gx);
-                double c = 0;
-                for (var k = byUser.Start[u]; k < byUser.Start[u + 1]; k++)
-                {
-                    var s = (double)TensorPrimitives.Dot(xu, y.AsSpan(byUser.Index[k] * stride, stride));
-                    var cui = 1.0 + byUser.Weight[k];
-                    sum += (cui * (1 - s) * (1 - s)) - (s * s);
-                    c += cui;
-                }
-
-                perUser[u] = sum;
-                confidence[u] = c;
-                return gx;
+                (perUser[u], confidence[u]) = UserLoss(x, y, gramY, byUser, u, factors, stride, buffer);
+                return buffer;
             },
             _ => { });
 
@@ -437,14 +427,57 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
             totalConfidence += confidence[u];
         }
 
-        for (var i = 0; i < items; i++)
-        {
-            var yi = y.AsSpan(i * stride, stride);
-            loss += reg * TensorPrimitives.Dot(yi, yi);
-        }
-
+        loss += reg * SquaredNorm(y);
         var unobserved = ((double)users * items) - byUser.Index.Length;
         return loss / Math.Max(1, totalConfidence + unobserved);
+    }
+
+    /// <summary>
+    /// A user's share of the objective before normalisation: x_uᵀ(YᵀY + λI)x_u = Σ_all items s_ui² + λ|x_u|²,
+    /// plus Σ_obs (c_ui(1 − s_ui)² − s_ui²), which swaps the rated items' s² for their weighted error; and Σ_obs c_ui.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe (double Loss, double Confidence) UserLoss(float[] x, float[] y, float[] gramY, Adjacency byUser, int u, int factors, int stride, float[] buffer)
+    {
+        var start = byUser.Start[u];
+        var count = byUser.Start[u + 1] - start;
+        Span<int> gramRows = factors <= 1024 ? stackalloc int[factors] : new int[factors];
+        FillRowNumbers(gramRows);
+        fixed (float* px = x, py = y, g = gramY, buf = buffer, w = byUser.Weight)
+        fixed (int* gr = gramRows, index = byUser.Index)
+        {
+            var xu = px + ((nint)u * stride);
+            MultiplyGram(g, gr, xu, buf, factors, stride, 1f);
+            double sum = PaddedRows.Dot(xu, buf, stride);
+            var scores = buf + stride;
+            DotRows(py, index + start, count, xu, stride, scores);
+            double c = 0;
+            for (var k = 0; k < count; k++)
+            {
+                double s = scores[k];
+                var cui = 1.0 + w[start + k];
+                sum += (cui * (1 - s) * (1 - s)) - (s * s);
+                c += cui;
+            }
+
+            return (sum, c);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe double SquaredNorm(float[] rows)
+    {
+        double sum = 0;
+        fixed (float* p = rows)
+        {
+            for (var j = 0; j < rows.Length; j += Vector256<float>.Count)
+            {
+                var v = Vector256.Load(p + j);
+                sum += Vector256.Sum(v * v);
+            }
+        }
+
+        return sum;
     }
 
     private static float[] UniformRows(int count, int factors, int stride, Random random)
