@@ -203,7 +203,7 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         Span<float> x, int factors, int stride, int cgSteps, Span<float> work)
     {
         if (gram.Length < stride * stride || x.Length < stride || work.Length < (3 * stride) + neighbours.Length || weights.Length < neighbours.Length
-            || stride % FactorLayout.StrideFor(1) != 0 || factors > stride)
+            || stride < 1 || stride % FactorLayout.StrideFor(1) != 0 || factors > stride)
         {
             throw new ArgumentException("The spans do not match the stride.");
         }
@@ -228,7 +228,7 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
 
     // The hot loop: raw pointers over whole 256-bit vectors (the stride is a multiple of 8), no bounds checks;
     // jitted fully optimised from the first call, since a fit is a few hundred milliseconds.
-    // coefficients holds count floats.
+    // coefficients is scratch for count floats: the per-neighbour dot products, then their weights.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void SolveRow(
         float* gram, int* gramRows, float* other, int* neighbours, float* weights, int count, float* x, int factors, int stride, int cgSteps, float* work, float* coefficients)
