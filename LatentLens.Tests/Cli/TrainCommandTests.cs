@@ -131,7 +131,7 @@ public sealed class TrainCommandTests : IDisposable
     [InlineData("--folds x", "--folds: 'x' is not a whole number of at least 2")]
     [InlineData("--k 0", "--k: '0' is not a whole number from 1 to 1000")]
     [InlineData("--seed abc", "abc")]
-    [InlineData("--algorithm magic", "'magic' is not one of popular, baseline, funksvd, svdpp, puresvd, puresvd-centred")]
+    [InlineData("--algorithm magic", "'magic' is not one of popular, baseline, funksvd, svdpp, puresvd, puresvd-centred, als")]
     [InlineData("--factors ten", "--factors: 'ten' is not a whole number of at least 1")]
     [InlineData("--lr -1", "--lr: '-1' is not a number above 0")]
     [InlineData("--dataset ml-1m", "ml-1m")]

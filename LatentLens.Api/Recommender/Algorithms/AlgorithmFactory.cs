@@ -11,8 +11,9 @@ internal static class AlgorithmFactory
     public const string PureSvdCentred = Algorithms.PureSvd.CentredName;
     public const string Popular = "popular";
     public const string SvdPlusPlus = "svdpp";
+    public const string Als = "als";
 
-    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred];
+    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred, Als];
 
     /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg).</summary>
     public static bool Accepts(string algorithm, string parameter) => (algorithm, parameter) switch
@@ -20,6 +21,7 @@ internal static class AlgorithmFactory
         (FunkSvd or SvdPlusPlus, _) => true,
         (Baseline, "epochs" or "reg") => true,
         (PureSvd, "factors") => true,
+        (Als, "factors" or "epochs" or "reg") => true,
         (PureSvdCentred, "factors" or "epochs" or "reg") => true,
         _ => false,
     };
@@ -64,6 +66,17 @@ internal static class AlgorithmFactory
                 Refuse(settings.LearningRate, "--lr", PureSvdCentred);
                 var centred = new PureSvdOptions { Centred = true };
                 return new Algorithms.PureSvd(centred with { Factors = settings.Factors ?? centred.Factors, Baseline = BaselineWith(settings) });
+            case Als:
+                // --epochs sets the ALS iterations, --reg its regularisation; α keeps implicit's default.
+                Refuse(settings.LearningRate, "--lr", Als);
+                var als = new ImplicitAlsOptions();
+                return new ImplicitAls(als with
+                {
+                    Factors = settings.Factors ?? als.Factors,
+                    Iterations = settings.Epochs ?? als.Iterations,
+                    Regularization = settings.Regularization ?? als.Regularization,
+                    Seed = settings.Seed,
+                });
             case Popular:
                 Refuse(settings.Factors, "--factors", Popular);
                 Refuse(settings.Epochs, "--epochs", Popular);
