@@ -12,7 +12,7 @@ internal static class ItemsApi
         var group = app.MapGroup("/items").WithTags("Items");
         group.MapGetAndHead("/", SearchItems).WithName("SearchItems").WithSummary("Items whose title holds every word of search (case-insensitive), at most limit (default 20).");
         group.MapGetAndHead("/{itemId}/similar", GetSimilarItems).WithName("GetSimilarItems")
-            .WithSummary("The k items nearest in latent space: cosine similarity of the item factors, shrunk by n/(n + shrinkage) for an item with n training ratings (default shrinkage 25; 0 for the plain cosine).");
+            .WithSummary("The k items nearest in latent space: cosine similarity of the item factors, shrunk by n/(n + shrinkage) for an item with n training ratings (default shrinkage 10; 0 for the plain cosine).");
         return group;
     }
 

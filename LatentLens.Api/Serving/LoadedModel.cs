@@ -35,7 +35,7 @@ internal sealed class LoadedModel
     public DateTimeOffset LoadedAt { get; }
 
     /// <summary>λ of the support-shrunk cosine of similar items when the request does not say (docs/benchmarks.md: how it was chosen).</summary>
-    public const double DefaultSimilarityShrinkage = 25;
+    public const double DefaultSimilarityShrinkage = 10;
 
     public float[] ItemNorms { get; }
 

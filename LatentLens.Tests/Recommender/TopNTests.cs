@@ -66,6 +66,31 @@ public sealed class TopNTests
         }
     }
 
+    [Fact]
+    public void SimilarItemsShrinkTheCosineByTheItemsSupport()
+    {
+        // Item 0 asks. Item 1 points the same way (cosine 1) but has 1 rating; item 2 is at cosine 0.8 with 100.
+        // λ = 0: item 1 first. λ = 10: 1 · 1/11 = 0.09 against 0.8 · 100/110 = 0.73, so item 2 first.
+        var stride = 8;
+        var itemFactors = new float[3 * stride];
+        (itemFactors[0], itemFactors[1]) = (1, 0);
+        (itemFactors[stride], itemFactors[stride + 1]) = (2, 0);
+        (itemFactors[(2 * stride)], itemFactors[(2 * stride) + 1]) = (0.8f, 0.6f);
+        var items = new IdMap(["a", "b", "c"]);
+        var model = new FactorModel("t", new IdMap(["u"]), items, Scale, 3, [0], [0, 0, 0], factors: 2, stride, new float[stride], itemFactors);
+        var norms = Ranker.ItemNorms(model);
+        int[] support = [50, 1, 100];
+
+        var plain = Ranker.Similar(model, norms, Ranker.SimilarityDivisors(norms, support, 0), item: 0, k: 2);
+        var shrunk = Ranker.Similar(model, norms, Ranker.SimilarityDivisors(norms, support, 10), item: 0, k: 2);
+
+        Assert.Equal([1, 2], plain.Select(s => s.Item));
+        Assert.Equal(1.0, plain[0].Score, 5);
+        Assert.Equal([2, 1], shrunk.Select(s => s.Item));
+        Assert.Equal(0.8 * 100 / 110, shrunk[0].Score, 5);
+        Assert.Equal(1.0 / 11, shrunk[1].Score, 5);
+    }
+
     [RequiresMovieLens100kFact]
     public void PopularOnU1MatchesTheIndependentlyComputedFigures()
     {
