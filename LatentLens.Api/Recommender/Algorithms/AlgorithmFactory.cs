@@ -33,25 +33,9 @@ internal static class AlgorithmFactory
         switch (settings.Algorithm)
         {
             case FunkSvd:
-                var funk = new FunkSvdOptions();
-                return new Algorithms.FunkSvd(funk with
-                {
-                    Factors = settings.Factors ?? funk.Factors,
-                    Epochs = settings.Epochs ?? funk.Epochs,
-                    LearningRate = settings.LearningRate ?? funk.LearningRate,
-                    Regularization = settings.Regularization ?? funk.Regularization,
-                    Seed = settings.Seed,
-                });
+                return new Algorithms.FunkSvd(WithSgdSettings(new FunkSvdOptions(), settings));
             case SvdPlusPlus:
-                var svdpp = new SvdPlusPlusOptions();
-                return new Algorithms.SvdPlusPlus(svdpp with
-                {
-                    Factors = settings.Factors ?? svdpp.Factors,
-                    Epochs = settings.Epochs ?? svdpp.Epochs,
-                    LearningRate = settings.LearningRate ?? svdpp.LearningRate,
-                    Regularization = settings.Regularization ?? svdpp.Regularization,
-                    Seed = settings.Seed,
-                });
+                return new Algorithms.SvdPlusPlus(WithSgdSettings(new SvdPlusPlusOptions(), settings));
             case Baseline:
                 Refuse(settings.Factors, "--factors", Baseline);
                 Refuse(settings.LearningRate, "--lr", Baseline);
@@ -87,6 +71,18 @@ internal static class AlgorithmFactory
                 throw new ArgumentException($"Unknown algorithm '{settings.Algorithm}'; known: {string.Join(", ", Names)}.", nameof(settings));
         }
     }
+
+    /// <summary>The given hyper-parameters over an SGD algorithm's defaults.</summary>
+    private static T WithSgdSettings<T>(T defaults, AlgorithmSettings settings)
+        where T : SgdOptions =>
+        (T)(defaults with
+        {
+            Factors = settings.Factors ?? defaults.Factors,
+            Epochs = settings.Epochs ?? defaults.Epochs,
+            LearningRate = settings.LearningRate ?? defaults.LearningRate,
+            Regularization = settings.Regularization ?? defaults.Regularization,
+            Seed = settings.Seed,
+        });
 
     /// <summary>The baseline's ALS: <c>--reg</c> sets both its user and its item regularization.</summary>
     private static BaselineOptions BaselineWith(AlgorithmSettings settings)

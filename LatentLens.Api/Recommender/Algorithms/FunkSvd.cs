@@ -7,55 +7,19 @@ using LatentLens.Api.Recommender.Data;
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>Hyper-parameters of <see cref="FunkSvd"/>; the defaults are Surprise's <c>SVD</c>'s.</summary>
-internal sealed record FunkSvdOptions
+internal sealed record FunkSvdOptions : SgdOptions
 {
-    public int Factors { get; init; } = 100;
-
-    public int Epochs { get; init; } = 20;
-
-    public double LearningRate { get; init; } = 0.005;
-
-    public double Regularization { get; init; } = 0.02;
-
-    public double InitMean { get; init; }
-
-    public double InitStdDev { get; init; } = 0.1;
-
-    public int Seed { get; init; }
+    public FunkSvdOptions()
+    {
+        Factors = 100;
+        LearningRate = 0.005;
+    }
 
     /// <summary>
     /// Forces an epoch loop (tests, benchmarks); <see cref="SgdPath.Auto"/> defers to the
     /// <c>LATENTLENS_SIMD</c> environment variable, then to the hardware (<see cref="SgdPaths.Resolve"/>).
     /// </summary>
     internal SgdPath Path { get; init; }
-
-    public void Validate()
-    {
-        if (Factors < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Factors), Factors, "factors must be at least 1");
-        }
-
-        if (Epochs < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be at least 1");
-        }
-
-        if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "the learning rate must be a positive number");
-        }
-
-        if (!(Regularization >= 0) || !double.IsFinite(Regularization))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "the regularization must be zero or positive");
-        }
-
-        if (!(InitStdDev >= 0) || !double.IsFinite(InitStdDev))
-        {
-            throw new ArgumentOutOfRangeException(nameof(InitStdDev), InitStdDev, "the initial standard deviation must be zero or positive");
-        }
-    }
 }
 
 /// <summary>
@@ -83,17 +47,7 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
 
     public string DisplayName => $"funksvd-f{Options.Factors}-e{Options.Epochs}";
 
-    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
-    {
-        ["algorithm"] = Name,
-        ["factors"] = Options.Factors.ToString(CultureInfo.InvariantCulture),
-        ["epochs"] = Options.Epochs.ToString(CultureInfo.InvariantCulture),
-        ["learning_rate"] = Options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
-        ["regularization"] = Options.Regularization.ToString("R", CultureInfo.InvariantCulture),
-        ["init_mean"] = Options.InitMean.ToString("R", CultureInfo.InvariantCulture),
-        ["init_std_dev"] = Options.InitStdDev.ToString("R", CultureInfo.InvariantCulture),
-        ["seed"] = Options.Seed.ToString(CultureInfo.InvariantCulture),
-    };
+    public IReadOnlyDictionary<string, string> Parameters => Options.ToParameters(Name);
 
     public FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default)
     {

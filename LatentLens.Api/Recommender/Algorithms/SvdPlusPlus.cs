@@ -1,52 +1,15 @@
 using System.Diagnostics;
-using System.Globalization;
 using LatentLens.Api.Recommender.Data;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>Hyper-parameters of <see cref="SvdPlusPlus"/>; the defaults are Surprise's <c>SVDpp</c>'s.</summary>
-internal sealed record SvdPlusPlusOptions
+internal sealed record SvdPlusPlusOptions : SgdOptions
 {
-    public int Factors { get; init; } = 20;
-
-    public int Epochs { get; init; } = 20;
-
-    public double LearningRate { get; init; } = 0.007;
-
-    public double Regularization { get; init; } = 0.02;
-
-    public double InitMean { get; init; }
-
-    public double InitStdDev { get; init; } = 0.1;
-
-    public int Seed { get; init; }
-
-    public void Validate()
+    public SvdPlusPlusOptions()
     {
-        if (Factors < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Factors), Factors, "factors must be at least 1");
-        }
-
-        if (Epochs < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be at least 1");
-        }
-
-        if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "the learning rate must be a positive number");
-        }
-
-        if (!(Regularization >= 0) || !double.IsFinite(Regularization))
-        {
-            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "the regularization must be zero or positive");
-        }
-
-        if (!(InitStdDev >= 0) || !double.IsFinite(InitStdDev))
-        {
-            throw new ArgumentOutOfRangeException(nameof(InitStdDev), InitStdDev, "the initial standard deviation must be zero or positive");
-        }
+        Factors = 20;
+        LearningRate = 0.007;
     }
 }
 
@@ -76,17 +39,7 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
 
     public string DisplayName => $"svdpp-f{Options.Factors}-e{Options.Epochs}";
 
-    public IReadOnlyDictionary<string, string> Parameters => new Dictionary<string, string>
-    {
-        ["algorithm"] = Name,
-        ["factors"] = Options.Factors.ToString(CultureInfo.InvariantCulture),
-        ["epochs"] = Options.Epochs.ToString(CultureInfo.InvariantCulture),
-        ["learning_rate"] = Options.LearningRate.ToString("R", CultureInfo.InvariantCulture),
-        ["regularization"] = Options.Regularization.ToString("R", CultureInfo.InvariantCulture),
-        ["init_mean"] = Options.InitMean.ToString("R", CultureInfo.InvariantCulture),
-        ["init_std_dev"] = Options.InitStdDev.ToString("R", CultureInfo.InvariantCulture),
-        ["seed"] = Options.Seed.ToString(CultureInfo.InvariantCulture),
-    };
+    public IReadOnlyDictionary<string, string> Parameters => Options.ToParameters(Name);
 
     /// <summary>The parameters being learnt, row-major with <c>Factors</c> doubles per row.</summary>
     internal sealed record State(double[] UserBias, double[] ItemBias, double[] P, double[] Q, double[] Y);

@@ -1,0 +1,66 @@
+using System.Globalization;
+
+namespace LatentLens.Api.Recommender.Algorithms;
+
+/// <summary>
+/// What the SGD matrix factorisations share (FunkSvd, SVD++): factors, epochs, learning rate,
+/// regularisation, a seeded N(mean, std²) initialisation. Each algorithm's record sets its own defaults
+/// (Surprise's) in its constructor.
+/// </summary>
+internal abstract record SgdOptions
+{
+    public int Factors { get; init; }
+
+    public int Epochs { get; init; } = 20;
+
+    public double LearningRate { get; init; }
+
+    public double Regularization { get; init; } = 0.02;
+
+    public double InitMean { get; init; }
+
+    public double InitStdDev { get; init; } = 0.1;
+
+    public int Seed { get; init; }
+
+    public void Validate()
+    {
+        if (Factors < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Factors), Factors, "factors must be at least 1");
+        }
+
+        if (Epochs < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be at least 1");
+        }
+
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "the learning rate must be a positive number");
+        }
+
+        if (!(Regularization >= 0) || !double.IsFinite(Regularization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "the regularization must be zero or positive");
+        }
+
+        if (!(InitStdDev >= 0) || !double.IsFinite(InitStdDev))
+        {
+            throw new ArgumentOutOfRangeException(nameof(InitStdDev), InitStdDev, "the initial standard deviation must be zero or positive");
+        }
+    }
+
+    /// <summary>The hyper-parameters as a run's params, formatted with the invariant culture.</summary>
+    public IReadOnlyDictionary<string, string> ToParameters(string algorithm) => new Dictionary<string, string>
+    {
+        ["algorithm"] = algorithm,
+        ["factors"] = Factors.ToString(CultureInfo.InvariantCulture),
+        ["epochs"] = Epochs.ToString(CultureInfo.InvariantCulture),
+        ["learning_rate"] = LearningRate.ToString("R", CultureInfo.InvariantCulture),
+        ["regularization"] = Regularization.ToString("R", CultureInfo.InvariantCulture),
+        ["init_mean"] = InitMean.ToString("R", CultureInfo.InvariantCulture),
+        ["init_std_dev"] = InitStdDev.ToString("R", CultureInfo.InvariantCulture),
+        ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+    };
+}
