@@ -124,7 +124,7 @@ public sealed class FunkSvdKernelPathTests(ITestOutputHelper output)
         Assert.InRange(rmse, 0.08, 0.16);
     }
 
-    [Theory]
+    [RequiresMovieLens100kTheory]
     [MemberData(nameof(Paths))]
     public void EveryPathMatchesSurprisesAccuracyOnTheFirstCanonicalSplit(SgdPathName path)
     {
