@@ -67,6 +67,7 @@ internal static class ModelArtifact
             ("rated_offsets.npy", NpyFile.WriteInt32(saved.RatedOffsets)),
             ("rated_items.npy", NpyFile.WriteInt32(saved.RatedItems)),
             ("model.json", JsonSerializer.SerializeToUtf8Bytes(header, Json)),
+            .. PythonFlavor.Files(),
             ("MLmodel", MlflowYaml.Utf8NoBom.GetBytes(MlflowYaml.Write(new Dictionary<string, object?>
             {
                 ["artifact_path"] = ArtifactPath,
@@ -90,6 +91,7 @@ internal static class ModelArtifact
             ["format_version"] = FormatVersion,
             ["framework"] = "LatentLens (C#)",
         },
+        [PythonFlavor.Name] = PythonFlavor.Conf(),
     };
 
     /// <summary>

@@ -31,6 +31,7 @@ public sealed class ModelValidationTests : IDisposable
         Directory.CreateDirectory(_folder);
         foreach (var (name, content) in ModelArtifact.Build(_saved, "run", "uuid", DateTime.UtcNow))
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(_folder, name))!);
             File.WriteAllBytes(Path.Combine(_folder, name), content);
         }
     }

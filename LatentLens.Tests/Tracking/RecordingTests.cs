@@ -76,6 +76,7 @@ public sealed class RecordingTests : IDisposable
         Directory.CreateDirectory(folder);
         foreach (var (name, content) in ModelArtifact.Build(saved, "run", "uuid", DateTime.UtcNow))
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, name))!);
             File.WriteAllBytes(Path.Combine(folder, name), content);
         }
 
@@ -103,6 +104,7 @@ public sealed class RecordingTests : IDisposable
         Directory.CreateDirectory(folder);
         foreach (var (name, content) in ModelArtifact.Build(saved, "run", "uuid", DateTime.UtcNow))
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, name))!);
             File.WriteAllBytes(Path.Combine(folder, name), content);
         }
 
