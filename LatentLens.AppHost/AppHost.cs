@@ -33,9 +33,19 @@ if (builder.ExecutionContext.IsRunMode)
         .WithEnvironment(LatentLensConventions.EnableAdminEndpointsVariable, builder.Environment.IsDevelopment() ? "true" : "false");
 }
 
-builder.AddMlflowUi("mlflow-ui")
-    .WithMlrunsBindMount(mlruns)
-    .WithExperimentPageUrl(mlruns, LatentLensConventions.ExperimentName);
+// The MLflow UI: its container (the original system, and always what is published), or, with
+// LatentLens:MlflowUi=executable, `mlflow ui` on this machine for those without a container engine.
+if (builder.ExecutionContext.IsRunMode && MlflowUiMode.FromConfiguration(builder.Configuration) == MlflowUiMode.Executable)
+{
+    builder.AddMlflowUiExecutable("mlflow-ui", mlruns, builder.Configuration["LatentLens:MlflowCommand"])
+        .WithExperimentPageUrl(mlruns, LatentLensConventions.ExperimentName);
+}
+else
+{
+    builder.AddMlflowUi("mlflow-ui")
+        .WithMlrunsBindMount(mlruns)
+        .WithExperimentPageUrl(mlruns, LatentLensConventions.ExperimentName);
+}
 
 builder.AddComposePublishing();
 

@@ -25,6 +25,21 @@ public sealed class MlflowUiResource(string name) : ContainerResource(name)
     public EndpointReference HttpEndpoint => _httpEndpoint ??= new(this, HttpEndpointName);
 }
 
+/// <summary>
+/// The MLflow tracking UI run as <c>mlflow ui</c> on this machine (<c>pip install mlflow==2.12.1</c>) instead
+/// of its container, for machines without a container engine: the same command, name, endpoint, health
+/// check and links as <see cref="MlflowUiResource"/>, reading the store folder directly.
+/// </summary>
+/// <param name="name">The resource name (the same as the container's: only one of the two is added).</param>
+/// <param name="command">The <c>mlflow</c> program, or a shell that says how to install it.</param>
+/// <param name="workingDirectory">The folder holding the store, so its relative artifact URIs resolve.</param>
+public sealed class MlflowUiExecutableResource(string name, string command, string workingDirectory)
+    : ExecutableResource(name, command, workingDirectory)
+{
+    /// <summary>Where the UI listens when run on the host: this machine only.</summary>
+    public const string Host = "127.0.0.1";
+}
+
 /// <summary>The one place that names the MLflow UI image.</summary>
 internal static class MlflowUiContainerImageTags
 {

@@ -64,7 +64,8 @@ public static class MlflowUiResourceBuilderExtensions
     /// <param name="builder">The MLflow UI resource.</param>
     /// <param name="mlrunsPath">The host folder holding the store, as given to <see cref="WithMlrunsBindMount"/>.</param>
     /// <param name="experimentName">The experiment's name (its <c>meta.yaml</c>'s <c>name</c>), also the link's text.</param>
-    public static IResourceBuilder<MlflowUiResource> WithExperimentPageUrl(this IResourceBuilder<MlflowUiResource> builder, string mlrunsPath, string experimentName)
+    public static IResourceBuilder<T> WithExperimentPageUrl<T>(this IResourceBuilder<T> builder, string mlrunsPath, string experimentName)
+        where T : IResourceWithEndpoints
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(mlrunsPath);
@@ -79,6 +80,45 @@ public static class MlflowUiResourceBuilderExtensions
             }
         });
     }
+
+    /// <summary>
+    /// Adds the MLflow UI as an executable, <c>mlflow ui --host 127.0.0.1 --port PORT --backend-store-uri
+    /// STORE</c> run in the folder that holds the store, with MLflow's <c>/health</c> as its health check.
+    /// Where <c>mlflow</c> is not on the PATH (or the given program does not exist), the resource runs a shell that prints how to
+    /// install it and exits with 127, so the dashboard shows it failed and why; nothing else is affected.
+    /// </summary>
+    /// <param name="builder">The distributed application builder.</param>
+    /// <param name="name">The resource name.</param>
+    /// <param name="mlrunsPath">The store's folder.</param>
+    /// <param name="command">The <c>mlflow</c> program; null: the first <c>mlflow</c> on the PATH.</param>
+    /// <param name="port">The port the UI listens on.</param>
+    public static IResourceBuilder<MlflowUiExecutableResource> AddMlflowUiExecutable(
+        this IDistributedApplicationBuilder builder,
+        [ResourceName] string name,
+        string mlrunsPath,
+        string? command = null,
+        int port = MlflowUiResource.DefaultContainerPort)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(mlrunsPath);
+        var store = Path.GetFullPath(mlrunsPath);
+        var mlflow = command is null ? FindOnPath("mlflow") : File.Exists(command) ? command : null;
+        var resource = new MlflowUiExecutableResource(name, mlflow ?? "/bin/sh", Path.GetDirectoryName(store)!);
+        var added = builder.AddResource(resource)
+            .WithHttpEndpoint(port: port, name: MlflowUiResource.HttpEndpointName, isProxied: false)
+            .WithHttpHealthCheck(MlflowUiResource.HealthPath, endpointName: MlflowUiResource.HttpEndpointName)
+            .WithUrlForEndpoint(MlflowUiResource.HttpEndpointName, url => url.DisplayText = "MLflow UI");
+        return mlflow is null
+            ? added.WithArgs("-c", "echo 'mlflow is not on the PATH: install MLflow 2.12.1 (pip install mlflow==2.12.1), or set LatentLens:MlflowCommand to its path, or use the container (LatentLens:MlflowUi=container).' >&2; exit 127")
+            : added.WithArgs("ui", "--host", MlflowUiExecutableResource.Host, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--backend-store-uri", Path.GetFileName(store));
+    }
+
+    private static string? FindOnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(folder => Path.Combine(folder, program))
+            .FirstOrDefault(File.Exists);
 
     /// <summary>
     /// The id of the active experiment with that name, read from the <c>meta.yaml</c> of each folder of
