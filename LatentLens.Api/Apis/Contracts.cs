@@ -16,7 +16,9 @@ internal sealed record ModelInfoResponse(
     int Users,
     int Items,
     float[] RatingScale,
-    bool PredictsRatings);
+    bool PredictsRatings,
+    string ChosenBy,
+    string? FallbackReason);
 
 internal sealed record RecommendedItem(string ItemId, string? Title, float? PredictedRating, float Score);
 

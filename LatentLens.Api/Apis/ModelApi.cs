@@ -8,7 +8,7 @@ internal static class ModelApi
     public static RouteGroupBuilder MapModelApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/model").WithTags("Model");
-        group.MapGetAndHead("/", GetModel).WithName("GetModel").WithSummary("The model being served: run, registered version and alias, algorithm, params, metrics, size.");
+        group.MapGetAndHead("/", GetModel).WithName("GetModel").WithSummary("The model being served: run, registered version and alias, algorithm, params, metrics, size; chosenBy says which rule chose it (champion, newest valid version, best run by rmse) and fallbackReason why the earlier rules did not apply.");
         return group;
     }
 
@@ -22,6 +22,7 @@ internal static class ModelApi
         var m = loaded.Model;
         var o = loaded.Origin;
         return TypedResults.Ok(new ModelInfoResponse(o.RunId, o.RunName, o.ExperimentId, o.RegisteredModel, o.Version, o.Alias, m.Algorithm, m.Factors,
-            o.Params, o.Metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(), loaded.Saved.TrainedAt, loaded.LoadedAt, m.Users.Count, m.Items.Count, [m.Scale.Min, m.Scale.Max], m.PredictsRatings));
+            o.Params, o.Metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(), loaded.Saved.TrainedAt, loaded.LoadedAt, m.Users.Count, m.Items.Count, [m.Scale.Min, m.Scale.Max], m.PredictsRatings,
+            o.ChosenBy, o.FallbackReason));
     }
 }

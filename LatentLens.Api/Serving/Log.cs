@@ -6,8 +6,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Serving model {RunName} (run {RunId}, version {Version}) loaded from {Store} in {Milliseconds} ms")]
     public static partial void ModelLoaded(ILogger logger, string runName, string runId, int? version, string store, long milliseconds);
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Rejected the new model {RunName} (run {RunId}): {Reason}. The previous model keeps serving")]
-    public static partial void ModelRejected(ILogger logger, string runName, string runId, string reason);
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Rejected the new model {RunName} (run {RunId}): {Reason}. {Then}")]
+    public static partial void ModelRejected(ILogger logger, string runName, string runId, string reason, string then);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "No model to serve in {Store}: no champion and no finished run with a model. Model endpoints answer 503 until one appears")]
     public static partial void NoModel(ILogger logger, string store);
@@ -17,6 +17,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Checking {Store} for a new model failed")]
     public static partial void WatchFailed(ILogger logger, string store, Exception exception);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Serving {RunName} (run {RunId}) as a fallback, chosen by {ChosenBy}: {Reason}")]
+    public static partial void ModelFallback(ILogger logger, string runName, string runId, string chosenBy, string reason);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Training requested through the admin endpoint finished: run {RunId}, RMSE {Rmse}, champion {Outcome}")]
     public static partial void TrainingFinished(ILogger logger, string runId, double rmse, string outcome);

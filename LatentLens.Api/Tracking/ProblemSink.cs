@@ -27,6 +27,9 @@ internal sealed class ProblemSink
         return null;
     }
 
+    /// <summary>Something MLflow reads without a warning but differently from what was meant (<paramref name="mlflowReads"/> says how).</summary>
+    public void Misread(string path, string message, string mlflowReads) => _problems.Add(new StoreProblem(path, message, BreaksMlflow: false, mlflowReads));
+
     /// <summary>As <see cref="Break{T}"/>, where the caller goes on to the next item itself.</summary>
     public void Report(string path, string message) => _problems.Add(new StoreProblem(path, message, BreaksMlflow: true));
 }

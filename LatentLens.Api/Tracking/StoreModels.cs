@@ -1,9 +1,9 @@
 namespace LatentLens.Api.Tracking;
 
 /// <summary>Something in the store that MLflow would hide (with a warning) or choke on, naming the file.</summary>
-internal sealed record StoreProblem(string Path, string Message, bool BreaksMlflow)
+internal sealed record StoreProblem(string Path, string Message, bool BreaksMlflow, string? MlflowReads = null)
 {
-    public override string ToString() => $"{Path}: {Message}{(BreaksMlflow ? " (MLflow's UI fails on this)" : " (MLflow hides it)")}";
+    public override string ToString() => $"{Path}: {Message}{(BreaksMlflow ? " (MLflow's UI fails on this)" : MlflowReads is { } reads ? $" ({reads})" : " (MLflow hides it)")}";
 }
 
 internal sealed record ExperimentInfo(string Id, string Name, string LifecycleStage, string ArtifactLocation, long? CreationTime, IReadOnlyDictionary<string, string> Tags);

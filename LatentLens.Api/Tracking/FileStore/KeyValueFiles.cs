@@ -25,7 +25,14 @@ internal static class KeyValueFiles
                 return problems.Break<Dictionary<string, string>>(file, problem);
             }
 
-            values[key] = File.ReadAllText(file, MlflowYaml.Utf8NoBom);
+            var bytes = File.ReadAllBytes(file);
+            var bom = bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble);
+            if (bom)
+            {
+                problems.Misread(file, "the value starts with a UTF-8 BOM", "MLflow reads the BOM as part of the value; LatentLens reads the value without it");
+            }
+
+            values[key] = MlflowYaml.Utf8NoBom.GetString(bytes.AsSpan(bom ? Encoding.UTF8.Preamble.Length : 0));
         }
 
         return values;

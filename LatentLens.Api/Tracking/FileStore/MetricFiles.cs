@@ -52,6 +52,7 @@ internal static class MetricFiles
         }
 
         var points = new List<MetricPoint>(lines.Length);
+        var stepless = false;
         for (var n = 0; n < lines.Length; n++)
         {
             var fields = lines[n].Trim().Split(' ');
@@ -68,6 +69,12 @@ internal static class MetricFiles
             if (!TryParsePythonFloat(fields[1], out var value))
             {
                 return problems.Break<List<MetricPoint>>(file, $"line {n + 1}: the value '{fields[1]}' is not a number Python reads");
+            }
+
+            if (fields.Length == 2 && !stepless)
+            {
+                stepless = true;
+                problems.Misread(file, $"line {n + 1} has no step ('timestamp value')", "MLflow reads it as step 0 without a warning");
             }
 
             long step = 0;

@@ -8,6 +8,21 @@ namespace LatentLens.Api.Tracking.FileStore;
 /// <summary>The runs of a file store: <c>&lt;experiment&gt;/&lt;run&gt;/</c> with meta.yaml, params, tags, metrics and inputs.</summary>
 internal sealed class RunReader(string root, ProblemSink problems)
 {
+    private const string LogModelHistoryTag = "mlflow.log-model.history";
+
+    private static bool IsJsonList(string text)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(text);
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Array;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
     public IReadOnlyList<RunInfo> ReadRuns(string experimentId, bool includeDeleted = false)
     {
         var runs = new List<RunInfo>();
@@ -122,12 +137,25 @@ internal sealed class RunReader(string root, ProblemSink problems)
             end = e;
         }
 
+        // MLflow compares the stage case-sensitively and raises on any other value: the experiment's runs/search fails.
+        var stage = meta.Scalar("lifecycle_stage")?.Value;
+        if (stage is not ("active" or "deleted"))
+        {
+            return problems.Break<RunInfo>(metaPath, $"lifecycle_stage '{stage}' is neither active nor deleted");
+        }
+
         var paramsDict = KeyValueFiles.Read(problems, Path.Combine(folder, "params"));
         var tags = KeyValueFiles.Read(problems, Path.Combine(folder, "tags"));
         var metrics = MetricFiles.ReadFolder(problems, Path.Combine(folder, "metrics"));
         if (paramsDict is null || tags is null || metrics is null)
         {
             return null;
+        }
+
+        if (tags.TryGetValue(LogModelHistoryTag, out var history) && !IsJsonList(history))
+        {
+            // MLflow's log_model parses the tag to append to it, and the UI parses it to list the run's models.
+            problems.Report(Path.Combine(folder, "tags", LogModelHistoryTag), $"the {LogModelHistoryTag} tag is not a JSON list");
         }
 
         var inputs = new List<RunInput>();
@@ -168,7 +196,7 @@ internal sealed class RunReader(string root, ProblemSink problems)
             (RunStatus)statusCode,
             start,
             end,
-            meta.Scalar("lifecycle_stage")?.Value ?? "active",
+            stage,
             meta.Scalar("user_id")?.Value ?? string.Empty,
             meta.Scalar("artifact_uri")?.Value ?? string.Empty,
             Path.Combine(folder, "artifacts"),
