@@ -114,9 +114,10 @@ internal sealed class TrainCommand
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
         {
-            foreach (var factors in r.GetValue(_factors) ?? [])
+            // From the tokens, not GetValue: a token the list parser refused has its own error already.
+            foreach (var part in r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries)))
             {
-                if (factors > ModelSizeGuard.MaxFactors)
+                if (int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var factors) && factors > ModelSizeGuard.MaxFactors)
                 {
                     r.AddError(string.Create(CultureInfo.InvariantCulture, $"--factors: {factors} is more than {ModelSizeGuard.MaxFactors} (a typo?)."));
                 }
