@@ -49,7 +49,7 @@ internal sealed class TrainCommand
         CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],
     };
 
-    private readonly Option<int[]> _factors = ListOption.Ints("--factors", "Latent factors (funksvd default 100, puresvd 50).", min: 1);
+    private readonly Option<int[]> _factors = ListOption.Ints("--factors", $"Latent factors (funksvd default 100, puresvd 50; at most {ModelSizeGuard.MaxFactors}, as more is almost certainly a typo, and refused before fitting when the model would not fit in memory).", min: 1);
     private readonly Option<int[]> _epochs = ListOption.Ints("--epochs", "Training epochs (funksvd default 20, baseline 10).", min: 1);
     private readonly Option<double[]> _lr = ListOption.Doubles("--lr", "SGD learning rate (funksvd, default 0.005).", allowZero: false);
     private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; baseline and puresvd: both bias terms, default 15 for users and 10 for items).", allowZero: true);
@@ -112,6 +112,17 @@ internal sealed class TrainCommand
             _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
+        _factors.Validators.Add(r =>
+        {
+            // From the tokens, not GetValue: a token the list parser refused has its own error already.
+            foreach (var part in r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries)))
+            {
+                if (int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var factors) && factors > ModelSizeGuard.MaxFactors)
+                {
+                    r.AddError(string.Create(CultureInfo.InvariantCulture, $"--factors: {factors} is more than {ModelSizeGuard.MaxFactors} (a typo?)."));
+                }
+            }
+        });
         _algorithm.Validators.Add(r =>
         {
             foreach (var name in r.GetValue(_algorithm) ?? [])

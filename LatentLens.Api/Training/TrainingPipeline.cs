@@ -29,6 +29,9 @@ internal sealed record TrainingRequest
 
     /// <summary>Recorded as <c>mlflow.source.name</c>.</summary>
     public string SourceName { get; init; } = "LatentLens.Api train";
+
+    /// <summary>The most memory a configuration's model may need; null: <see cref="ModelSizeGuard.DefaultLimitBytes"/>.</summary>
+    public long? MemoryLimitBytes { get; init; }
 }
 
 /// <summary>What a training did: the evaluation of every configuration and, when tracked, its runs, versions and the champion.</summary>
@@ -104,15 +107,35 @@ internal static class TrainingPipeline
             }
         }
 
+        var users = data.Data.Ratings.Select(r => r.User).Distinct(StringComparer.Ordinal).Count();
+        var items = data.Data.Ratings.Select(r => r.Item).Distinct(StringComparer.Ordinal).Count();
+        var limit = request.MemoryLimitBytes ?? ModelSizeGuard.DefaultLimitBytes;
+        foreach (var settings in configurations)
+        {
+            ModelSizeGuard.Check(settings, users, items, limit);
+        }
+
         var results = new List<EvaluationResult>();
         var recorded = new List<RecordedRun>();
         try
         {
             foreach (var settings in configurations)
             {
-                var algorithm = AlgorithmFactory.Create(settings);
+                var algorithm = DivergenceGuard.Wrap(AlgorithmFactory.Create(settings));
                 progress?.Message($"Evaluating {algorithm.DisplayName} ...");
-                var result = Evaluator.Evaluate(algorithm, data.Splits, data.Data.Scale, request.K, request.RelevanceThreshold, progress, cancellationToken);
+                EvaluationResult result;
+                try
+                {
+                    result = Evaluator.Evaluate(algorithm, data.Splits, data.Data.Scale, request.K, request.RelevanceThreshold, progress, cancellationToken);
+                }
+                catch (ModelDivergedException ex) when (recorder is not null)
+                {
+                    // The configuration's run exists only as a failure: its params and why, no metrics, no model.
+                    var runId = recorder.RecordFailure(algorithm, data.Data, data.SplitDescription, ex.Message, parent?.RunId);
+                    progress?.Message($"  recorded failed run {runId} ({algorithm.DisplayName})");
+                    throw;
+                }
+
                 results.Add(result);
                 progress?.Evaluated(result);
                 if (recorder is not null)

@@ -132,6 +132,8 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
                 run.SetTag("latentlens.rmse", $"not applicable: {algorithm.Name} ranks items and does not predict ratings");
             }
 
+            // Never an artifact of NaN or infinity, whoever built the algorithm: MLflow and numpy would load it.
+            DivergenceGuard.EnsureFinite(model, algorithm);
             var saved = SavedModel.From(model, trainset, data.Titles, algorithm.Parameters);
             var modelUuid = Guid.NewGuid().ToString("N");
             var created = DateTime.UtcNow;
@@ -162,6 +164,39 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
             run.End(ex is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, ex.Message);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Records a configuration that failed before its model could be fitted (a fit that diverged in the
+    /// evaluation): its params and dataset, no metrics, no artifacts, status FAILED with <paramref name="failure"/> in the note.
+    /// </summary>
+    public string RecordFailure(IRecommenderAlgorithm algorithm, RatingData data, string split, string failure, string? parentRunId = null)
+    {
+        ArgumentNullException.ThrowIfNull(algorithm);
+        ArgumentNullException.ThrowIfNull(data);
+        var run = store.StartRun(ExperimentId, algorithm.DisplayName, UserId);
+        try
+        {
+            SetSourceTags(run);
+            if (parentRunId is not null)
+            {
+                run.SetTag("mlflow.parentRunId", parentRunId);
+            }
+
+            foreach (var (key, value) in algorithm.Parameters)
+            {
+                run.LogParam(key, value);
+            }
+
+            run.LogParam("dataset", data.Name);
+            run.LogParam("split", split);
+        }
+        finally
+        {
+            run.End(RunStatus.Failed, failure);
+        }
+
+        return run.RunId;
     }
 
     /// <summary>

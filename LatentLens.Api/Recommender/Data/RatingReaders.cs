@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace LatentLens.Api.Recommender.Data;
@@ -11,10 +12,15 @@ namespace LatentLens.Api.Recommender.Data;
 /// </summary>
 /// <remarks>
 /// The CSV splitting is written here rather than taken from a CSV package: the files are small and
-/// regular, and the point of this code is its validation and its messages, line by line.
+/// regular, and the point of this code is its validation and its messages, line by line. Files are
+/// read as a stream of lines of at most <see cref="MaxLineBytes"/> bytes, so memory is bounded by the
+/// rows kept, never by what a line holds (a binary file, a sparse file of zeros, a device).
 /// </remarks>
-internal static class RatingReaders
+internal static partial class RatingReaders
 {
+    /// <summary>The longest line taken: a rating line is a few dozen bytes, a title line a few hundred.</summary>
+    public const int MaxLineBytes = 64 * 1024;
+
     public static readonly RatingScale MovieLens100kScale = new(1f, 5f);
     public static readonly RatingScale MovieLensLatestScale = new(0.5f, 5f);
 
@@ -41,10 +47,10 @@ internal static class RatingReaders
     {
         RequireFile(path);
         var ratings = new List<RawRating>();
-        long lineNumber = 0;
-        foreach (var line in File.ReadLines(path, Encoding.UTF8))
+        using var reader = new LineReader(path, Encoding.UTF8);
+        while (reader.ReadLine() is { } line)
         {
-            lineNumber++;
+            var lineNumber = reader.LineNumber;
             if (line.Length == 0)
             {
                 continue;
@@ -75,7 +81,7 @@ internal static class RatingReaders
     {
         RequireFile(path);
         var ratings = new List<RawRating>();
-        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var reader = new LineReader(path, Encoding.UTF8);
         var header = reader.ReadLine();
         if (header is null || header.Trim().Length == 0)
         {
@@ -93,11 +99,10 @@ internal static class RatingReaders
             throw new DataFormatException(path, 1, $"expected a header user,item,rating[,timestamp], found the data line '{header}'");
         }
 
-        long lineNumber = 1;
         string? line;
         while ((line = reader.ReadLine()) is not null)
         {
-            lineNumber++;
+            var lineNumber = reader.LineNumber;
             if (line.Length == 0)
             {
                 continue;
@@ -143,10 +148,11 @@ internal static class RatingReaders
             return titles;
         }
 
-        long lineNumber = 0;
-        foreach (var line in File.ReadLines(path, Encoding.Latin1))
+        RequireFile(path);
+        using var reader = new LineReader(path, Encoding.Latin1);
+        while (reader.ReadLine() is { } line)
         {
-            lineNumber++;
+            var lineNumber = reader.LineNumber;
             if (line.Length == 0)
             {
                 continue;
@@ -173,10 +179,11 @@ internal static class RatingReaders
             return titles;
         }
 
-        long lineNumber = 0;
-        foreach (var line in File.ReadLines(path, Encoding.UTF8))
+        RequireFile(path);
+        using var reader = new LineReader(path, Encoding.UTF8);
+        while (reader.ReadLine() is { } line)
         {
-            lineNumber++;
+            var lineNumber = reader.LineNumber;
             if (lineNumber == 1 || line.Length == 0)
             {
                 continue;
@@ -267,11 +274,176 @@ internal static class RatingReaders
         return new RawRating(user, item, value, timestamp);
     }
 
-    private static void RequireFile(string path)
+    /// <summary>
+    /// Refuses, before anything opens it, what is not a regular file: a missing path, a folder, a FIFO
+    /// (opening one waits for a writer), a device (<c>/dev/zero</c> never ends), a socket.
+    /// </summary>
+    internal static void RequireFile(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new DataFormatException(path, 0, "is a folder, expected a ratings file");
+        }
+
         if (!File.Exists(path))
         {
             throw new DataFormatException(path, 0, "no such file");
+        }
+
+        if (FileTypeOf(path) is { } type && type != "regular file")
+        {
+            throw new DataFormatException(path, 0, $"not a regular file (a {type}); give a ratings file or a data set folder");
+        }
+    }
+
+    /// <summary>
+    /// The type of the file at <paramref name="path"/> (symbolic links followed) from Linux's <c>statx</c>,
+    /// whose layout is the same on every architecture; null where that is unavailable. .NET's own file
+    /// attributes call a FIFO or a device <c>Normal</c>, so they cannot tell.
+    /// </summary>
+    private static string? FileTypeOf(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        const int AtFdCwd = -100;
+        const uint StatxType = 0x1;
+        Span<byte> buffer = stackalloc byte[256];
+        try
+        {
+            if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
+            {
+                return null;
+            }
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+
+        // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid, u32 gid, u16 mode.
+        var mode = BitConverter.ToUInt16(buffer[28..30]);
+        return (mode & 0xF000) switch
+        {
+            0x8000 => "regular file",
+            0x4000 => "folder",
+            0x1000 => "FIFO",
+            0x2000 => "character device",
+            0x6000 => "block device",
+            0xC000 => "socket",
+            _ => "special file",
+        };
+    }
+
+    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Statx(int directoryFd, string path, int flags, uint mask, Span<byte> buffer);
+
+    /// <summary>
+    /// Lines of a file, each at most <see cref="MaxLineBytes"/> bytes and free of NUL bytes, else a
+    /// <see cref="DataFormatException"/> at that line; memory is one buffer of that size, whatever the file.
+    /// A UTF-8 byte order mark is skipped; <c>\n</c> and <c>\r\n</c> end lines.
+    /// </summary>
+    private sealed class LineReader : IDisposable
+    {
+        private readonly string _path;
+        private readonly Encoding _encoding;
+        private readonly FileStream _stream;
+        private readonly byte[] _buffer = new byte[MaxLineBytes + 2];
+        private int _start;
+        private int _end;
+        private bool _eof;
+
+        public LineReader(string path, Encoding encoding)
+        {
+            RequireFile(path);
+            _path = path;
+            _encoding = encoding;
+            _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        }
+
+        /// <summary>1-based number of the line last returned.</summary>
+        public long LineNumber { get; private set; }
+
+        public string? ReadLine()
+        {
+            if (_eof && _start == _end)
+            {
+                return null;
+            }
+
+            LineNumber++;
+            var scanned = _start;
+            while (true)
+            {
+                var pending = _buffer.AsSpan(scanned, _end - scanned);
+                var newline = pending.IndexOf((byte)'\n');
+                if ((newline >= 0 ? pending[..newline] : pending).Contains((byte)0))
+                {
+                    throw new DataFormatException(_path, LineNumber, "the line holds a NUL byte: a binary file, not ratings");
+                }
+
+                if (newline >= 0)
+                {
+                    var end = scanned + newline;
+                    var line = Decode(_start, end);
+                    _start = end + 1;
+                    return line;
+                }
+
+                if (_end - _start >= _buffer.Length)
+                {
+                    throw new DataFormatException(_path, LineNumber, FormattableString.Invariant($"the line is longer than {MaxLineBytes:N0} bytes: not a ratings file"));
+                }
+
+                if (_eof)
+                {
+                    if (_start == _end)
+                    {
+                        // The file ended with its last line's newline (or is empty): no further line, as StreamReader.
+                        LineNumber--;
+                        return null;
+                    }
+
+                    var line = Decode(_start, _end);
+                    _start = _end;
+                    return line;
+                }
+
+                if (_start > 0)
+                {
+                    Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                    _end -= _start;
+                    _start = 0;
+                }
+
+                scanned = _end;
+                var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
+                if (read == 0)
+                {
+                    _eof = true;
+                }
+
+                _end += read;
+            }
+        }
+
+        public void Dispose() => _stream.Dispose();
+
+        private string Decode(int start, int end)
+        {
+            if (end > start && _buffer[end - 1] == (byte)'\r')
+            {
+                end--;
+            }
+
+            if (LineNumber == 1 && end - start >= 3 && _buffer[start] == 0xEF && _buffer[start + 1] == 0xBB && _buffer[start + 2] == 0xBF)
+            {
+                start += 3;
+            }
+
+            return _encoding.GetString(_buffer, start, end - start);
         }
     }
 }
