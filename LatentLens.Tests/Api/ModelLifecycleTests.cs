@@ -100,6 +100,85 @@ public sealed class ModelLifecycleTests : IDisposable
     }
 
     [Theory]
+    [InlineData("NaN user factors")]
+    [InlineData("infinite item bias")]
+    [InlineData("offsets not ascending")]
+    [InlineData("garbage npy shape")]
+    public async Task AChampionWithBadValuesIsRejectedUnderLoadWithoutOneFailedRequest(string damage)
+    {
+        var good = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 8, Epochs = 5 }));
+        await using var factory = new ApiFactory(_store.Root, reloadSeconds: 0.1);
+        using var client = await factory.ReadyClientAsync();
+        var models = factory.Services.GetRequiredService<LatentLens.Api.Serving.ModelStore>();
+
+        using var stop = new CancellationTokenSource();
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var load = Enumerable.Range(0, 4).Select(n => Task.Run(async () =>
+        {
+            var request = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var user = (request++ % 100) + 1;
+                using var recommendations = await client.GetAsync($"/users/{user}/recommendations?k=5");
+                using var prediction = await client.GetAsync($"/users/{user}/items/{(request % 80) + 1}/prediction");
+                statuses.Add(recommendations.StatusCode);
+                statuses.Add(prediction.StatusCode);
+            }
+        })).ToList();
+
+        var broken = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 5, Epochs = 5 }), champion: false);
+        var folder = _store.ModelFolder(broken);
+        var experimentId = Path.GetFileName(Path.GetFullPath(Path.Combine(folder, "..", "..", "..")));
+        var registry = new ModelRegistry(_store.Store);
+        var version = registry.RegisterVersion(LatentLensConventions.RegisteredModelName, experimentId, broken.RunId);
+        void Patch(string file, Func<byte[], byte[]> change) => File.WriteAllBytes(Path.Combine(folder, file), change(File.ReadAllBytes(Path.Combine(folder, file))));
+        static byte[] SetFloat(byte[] npy, int index, float value)
+        {
+            var data = 10 + (npy[8] | (npy[9] << 8)); // .npy version 1: magic, version, 2-byte header length, header
+            BitConverter.GetBytes(value).CopyTo(npy, data + (index * 4));
+            return npy;
+        }
+
+        switch (damage)
+        {
+            case "NaN user factors":
+                Patch("user_factors.npy", b => SetFloat(b, 3, float.NaN));
+                break;
+            case "infinite item bias":
+                Patch("item_bias.npy", b => SetFloat(b, 1, float.PositiveInfinity));
+                break;
+            case "offsets not ascending":
+                Patch("rated_offsets.npy", b =>
+                {
+                    var data = 10 + (b[8] | (b[9] << 8));
+                    BitConverter.GetBytes(1_000_000).CopyTo(b, data + 4);
+                    return b;
+                });
+                break;
+            case "garbage npy shape":
+                Patch("item_factors.npy", b => System.Text.Encoding.Latin1.GetBytes(System.Text.Encoding.Latin1.GetString(b).Replace("'shape': (", "'shape': (0x", StringComparison.Ordinal)));
+                break;
+        }
+
+        registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);
+        using (var cts = new CancellationTokenSource(Timeout))
+        {
+            while (models.LastRejection?.Origin.RunId != broken.RunId)
+            {
+                await Task.Delay(20, cts.Token);
+            }
+        }
+
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+
+        Assert.Equal(good.RunId, await ServingRunAsync(client));
+        Assert.True(statuses.Count > 10, $"{statuses.Count} requests");
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+    }
+
+    [Theory]
     [InlineData("truncated array")]
     [InlineData("missing MLmodel")]
     [InlineData("bad meta.yaml")]
