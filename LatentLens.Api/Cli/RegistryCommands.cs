@@ -52,7 +52,7 @@ internal static class RegistryCommands
         var command = new Command("promote", "Move the alias (champion) to the version of the best finished run, registering it if needed.") { bestBy, alias, mlruns, experiment, model };
         command.SetAction(parse => Guard(parse, () =>
         {
-            var direction = ServableRuns.HigherIsBetter(parse.GetValue(bestBy)!) ? "higher is better" : "lower is better";
+            var direction = Recommender.Evaluation.MetricCatalog.HigherIsBetter(parse.GetValue(bestBy)!) ? "higher is better" : "lower is better";
             var result = Promotion.PromoteBest(new MlflowStore(parse.GetValue(mlruns)!), parse.GetValue(experiment)!, parse.GetValue(bestBy)!, parse.GetValue(model)!, parse.GetValue(alias)!);
             var name = parse.GetValue(alias);
             var metric = parse.GetValue(bestBy);

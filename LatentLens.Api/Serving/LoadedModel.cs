@@ -74,8 +74,6 @@ internal sealed class RecommendationCache
     /// <summary>How many rankings were computed (cache misses): what the cache saves is requests minus this.</summary>
     public long Rankings => Interlocked.Read(ref _rankings);
 
-    public int Count => _entries.Count;
-
     public ScoredItem[] GetOrRank((int User, int K, bool ExcludeRated) key, Func<(int User, int K, bool ExcludeRated), ScoredItem[]> rank)
     {
         ArgumentNullException.ThrowIfNull(rank);

@@ -31,9 +31,6 @@ internal sealed record ModelOrigin(
 /// <summary>Which runs may be served or promoted, and which value of a metric is better: one rule for the API, promote and train --register.</summary>
 internal static class ServableRuns
 {
-    /// <summary>Lower for rmse, mae and times, higher for the ranking metrics; an unknown metric is an <see cref="ArgumentException"/>.</summary>
-    public static bool HigherIsBetter(string metric) => Recommender.Evaluation.MetricCatalog.HigherIsBetter(metric);
-
     /// <summary>A finished, active run with a model artifact and a number for <paramref name="metric"/>.</summary>
     public static bool IsServable(ITrackingStore store, RunInfo run, string metric)
     {
@@ -49,7 +46,7 @@ internal static class ServableRuns
     {
         ArgumentNullException.ThrowIfNull(store);
         var candidates = store.ReadRuns(experimentId, problems).Where(r => IsServable(store, r, metric));
-        return HigherIsBetter(metric) ? candidates.MaxBy(r => r.Metrics[metric]) : candidates.MinBy(r => r.Metrics[metric]);
+        return Recommender.Evaluation.MetricCatalog.HigherIsBetter(metric) ? candidates.MaxBy(r => r.Metrics[metric]) : candidates.MinBy(r => r.Metrics[metric]);
     }
 }
 
@@ -144,7 +141,7 @@ internal static class ChampionResolver
         }
 
         var servable = store.ReadRuns(experiment.Id, problems).Where(r => ServableRuns.IsServable(store, r, FallbackMetric));
-        var ordered = ServableRuns.HigherIsBetter(FallbackMetric) ? servable.OrderByDescending(r => r.Metrics[FallbackMetric]) : servable.OrderBy(r => r.Metrics[FallbackMetric]);
+        var ordered = Recommender.Evaluation.MetricCatalog.HigherIsBetter(FallbackMetric) ? servable.OrderByDescending(r => r.Metrics[FallbackMetric]) : servable.OrderBy(r => r.Metrics[FallbackMetric]);
         foreach (var run in ordered)
         {
             yield return ModelOrigin.Of(run) with { ChosenBy = ChosenByRule.BestRun, FallbackReason = noVersion };

@@ -4,6 +4,7 @@ using System.Text.Json;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
 
 namespace LatentLens.Api.Training;
@@ -97,19 +98,7 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
         var run = store.StartRun(ExperimentId, algorithm.DisplayName, UserId);
         try
         {
-            SetSourceTags(run);
-            if (parentRunId is not null)
-            {
-                run.SetTag("mlflow.parentRunId", parentRunId);
-            }
-
-            foreach (var (key, value) in algorithm.Parameters)
-            {
-                run.LogParam(key, value);
-            }
-
-            run.LogParam("dataset", data.Name);
-            run.LogParam("split", split);
+            DescribeConfiguration(run, algorithm, data, split, parentRunId);
             run.LogParam("k", result.K.ToString(CultureInfo.InvariantCulture));
 
             var trainset = Trainset.Build(data.Ratings, data.Scale);
@@ -143,13 +132,7 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
             }
 
             run.WriteArtifact("evaluation.json", EvaluationJson.Result(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            var counts = new int[trainset.ItemCount];
-            foreach (var i in trainset.ItemIndex)
-            {
-                counts[i]++;
-            }
-
-            if (ItemMapSvg.Render(model, data.Titles, counts) is { } svg)
+            if (ItemMapSvg.Render(model, data.Titles, Ranker.ItemSupport(saved)) is { } svg)
             {
                 run.WriteArtifact("item_map.svg", svg);
             }
@@ -177,19 +160,7 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
         var run = store.StartRun(ExperimentId, algorithm.DisplayName, UserId);
         try
         {
-            SetSourceTags(run);
-            if (parentRunId is not null)
-            {
-                run.SetTag("mlflow.parentRunId", parentRunId);
-            }
-
-            foreach (var (key, value) in algorithm.Parameters)
-            {
-                run.LogParam(key, value);
-            }
-
-            run.LogParam("dataset", data.Name);
-            run.LogParam("split", split);
+            DescribeConfiguration(run, algorithm, data, split, parentRunId);
         }
         finally
         {
@@ -245,6 +216,24 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
     {
         var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), path);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    /// <summary>What every run of a configuration says about itself: source, parent, hyper-parameters, data and split.</summary>
+    private void DescribeConfiguration(IRunWriter run, IRecommenderAlgorithm algorithm, RatingData data, string split, string? parentRunId)
+    {
+        SetSourceTags(run);
+        if (parentRunId is not null)
+        {
+            run.SetTag("mlflow.parentRunId", parentRunId);
+        }
+
+        foreach (var (key, value) in algorithm.Parameters)
+        {
+            run.LogParam(key, value);
+        }
+
+        run.LogParam("dataset", data.Name);
+        run.LogParam("split", split);
     }
 
     private void SetSourceTags(IRunWriter run)

@@ -170,19 +170,4 @@ public sealed class ModelFallbackTests : IDisposable
         Assert.Equal(1, logger.Count(1006));
         Assert.Equal(1, logger.Count(1000));
     }
-
-    private sealed class CountingLogger : Microsoft.Extensions.Logging.ILogger<LatentLens.Api.Serving.ModelStore>
-    {
-        private readonly System.Collections.Concurrent.ConcurrentBag<int> _events = [];
-
-        public int Count(int eventId) => _events.Count(e => e == eventId);
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            _events.Add(eventId.Id);
-    }
 }

@@ -25,75 +25,7 @@ public sealed class AlgorithmTests
         return last;
     }
 
-    [Fact]
-    public void FunkSvdRecoversAPlantedLowRankMatrixToNearTheNoiseLevel()
-    {
-        var (train, test) = Planted(noise: 0.1);
-
-        var model = new FunkSvd(new FunkSvdOptions { Factors = 3, Epochs = 300, LearningRate = 0.01, Regularization = 0.01, Seed = 1 }).Fit(train);
-        var rmse = TestRmse(model, test);
-
-        // A model that knew the planted factors would score 0.1; predicting the mean scores about 1.
-        Assert.InRange(rmse, 0.08, 0.16);
-    }
-
-    [Theory]
-    [InlineData(8)]    // AVX-512 register kernel (or the 256-bit loop)
-    [InlineData(100)]  // Surprise's default: register kernel where AVX-512 exists
-    [InlineData(150)]  // beyond the register kernel: the general loop
-    public void FunkSvdFollowsSurprisesUpdateRuleExactly(int factors)
-    {
-        var (train, _) = Planted();
-        var options = new FunkSvdOptions { Factors = factors, Epochs = 3, Seed = 5 };
-        var model = new FunkSvd(options).Fit(train);
-
-        // The same initial factors, then Surprise's SGD written plainly in double precision.
-        var random = new GaussianFill(options.Seed);
-        var stride = model.Stride;
-        var p = FactorLayout.RandomNormalRows(train.UserCount, factors, stride, 0, 0.1, ref random).Select(x => (double)x).ToArray();
-        var q = FactorLayout.RandomNormalRows(train.ItemCount, factors, stride, 0, 0.1, ref random).Select(x => (double)x).ToArray();
-        var bu = new double[train.UserCount];
-        var bi = new double[train.ItemCount];
-        double lr = options.LearningRate, reg = options.Regularization, mu = train.GlobalMean;
-        for (var epoch = 0; epoch < options.Epochs; epoch++)
-        {
-            for (var k = 0; k < train.Count; k++)
-            {
-                int u = train.UserIndex[k], i = train.ItemIndex[k];
-                var dot = 0.0;
-                for (var f = 0; f < factors; f++)
-                {
-                    dot += q[(i * stride) + f] * p[(u * stride) + f];
-                }
-
-                var err = train.Values[k] - (mu + bu[u] + bi[i] + dot);
-                bu[u] += lr * (err - (reg * bu[u]));
-                bi[i] += lr * (err - (reg * bi[i]));
-                for (var f = 0; f < factors; f++)
-                {
-                    var puf = p[(u * stride) + f];
-                    var qif = q[(i * stride) + f];
-                    p[(u * stride) + f] += lr * ((err * qif) - (reg * puf));
-                    q[(i * stride) + f] += lr * ((err * puf) - (reg * qif));
-                }
-            }
-        }
-
-        for (var k = 0; k < p.Length; k++)
-        {
-            Assert.Equal(p[k], model.UserFactors[k], 3e-4);
-        }
-
-        for (var k = 0; k < q.Length; k++)
-        {
-            Assert.Equal(q[k], model.ItemFactors[k], 3e-4);
-        }
-
-        for (var u = 0; u < bu.Length; u++)
-        {
-            Assert.Equal(bu[u], model.UserBias[u], 3e-4);
-        }
-    }
+    // FunkSvd's update rule and the planted low-rank recovery are checked on every SIMD path in FunkSvdKernelPathTests.
 
     [Fact]
     public void FactorInitialisationDrawsStandardNormals()

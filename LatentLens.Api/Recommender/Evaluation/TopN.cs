@@ -69,12 +69,7 @@ internal static class TopN
             lists.Add(new UserList([.. top.Select(t => t.Item)], known, count));
         }
 
-        var ratingsPerItem = new int[model.Items.Count];
-        foreach (var item in saved.RatedItems)
-        {
-            ratingsPerItem[item]++;
-        }
-
+        var ratingsPerItem = Ranker.ItemSupport(saved);
         var users = model.Users.Count;
         return Measure(lists, k, model.Items.Count, item => -Math.Log2((double)ratingsPerItem[item] / users));
     }
