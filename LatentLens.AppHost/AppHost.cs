@@ -7,8 +7,11 @@ using Microsoft.Extensions.Hosting;
 var builder = DistributedApplication.CreateBuilder(args);
 
 // The store is defined once: the UI mounts it, the API is told where it is (and mounts it when published).
+// LatentLens:Mlruns points a run of the app host at another store (the tests give it a copy).
 var repository = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
-var mlruns = Path.Combine(repository, LatentLensConventions.MlrunsFolderName);
+var mlruns = builder.Configuration["LatentLens:Mlruns"] is { Length: > 0 } other
+    ? Path.GetFullPath(other)
+    : Path.Combine(repository, LatentLensConventions.MlrunsFolderName);
 
 var api = builder.AddProject<Projects.LatentLens_Api>("api", launchProfileName: null)
     .WithHttpEndpoint(port: 8000, name: "http", isProxied: false)
@@ -18,8 +21,6 @@ var api = builder.AddProject<Projects.LatentLens_Api>("api", launchProfileName: 
     .WithEndpointPageUrl("http", "/scalar", "API reference")
     .WithHttpCommand(LatentLensConventions.ReloadPath, "Reload model", commandName: "reload-model",
         commandOptions: new() { Method = HttpMethod.Post, Description = "Load the champion from mlruns/ now", IconName = "ArrowSync", GetCommandResult = ApiCommandResults.FromResponseAsync })
-    .WithHttpCommand(LatentLensConventions.TrainPath, "Train new model", commandName: "train-model",
-        commandOptions: new() { Method = HttpMethod.Post, Description = "Train FunkSvd on the bundled data, record the run, promote it when better", IconName = "Play", GetCommandResult = ApiCommandResults.FromResponseAsync })
     // Published as the original compose service: built from the root Dockerfile, the store mounted at /app/mlruns.
     .WithComposeBuild(repository)
     .WithPublishedBindMount(mlruns, $"/app/{LatentLensConventions.MlrunsFolderName}")
@@ -31,6 +32,11 @@ if (builder.ExecutionContext.IsRunMode)
     api.WithEnvironment("ASPNETCORE_ENVIRONMENT", builder.Environment.EnvironmentName)
         .WithEnvironment(LatentLensConventions.MlrunsPathVariable, mlruns)
         .WithEnvironment(LatentLensConventions.EnableAdminEndpointsVariable, builder.Environment.IsDevelopment() ? "true" : "false");
+
+    // Training runs in a process of its own, started from the dashboard (its start button or the
+    // API's "Train new model"), never inside the API: it would take the cores that serve requests.
+    var trainer = builder.AddTrainer("trainer", mlruns);
+    api.WithStartTrainerCommand(trainer);
 }
 
 // The MLflow UI: its container (the original system, and always what is published), or, with

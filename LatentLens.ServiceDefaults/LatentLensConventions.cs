@@ -30,7 +30,4 @@ public static class LatentLensConventions
 
     /// <summary>The admin endpoint that reloads the champion now.</summary>
     public const string ReloadPath = "/admin/reload";
-
-    /// <summary>The admin endpoint that trains, records, registers and maybe promotes a model.</summary>
-    public const string TrainPath = "/admin/train";
 }

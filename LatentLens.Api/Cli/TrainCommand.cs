@@ -170,6 +170,8 @@ internal sealed class TrainCommand
                 Experiment = parse.GetValue(_experiment)!,
                 Register = parse.GetValue(_register),
             };
+            // Under the app host (the trainer resource) the spans and epoch metrics go to the dashboard.
+            using var telemetry = CommandLineTelemetry.Start(TrainingTelemetry.Name);
             var store = track ? new MlflowStore(parse.GetValue(_mlruns)!) : null;
             var outcome = TrainingPipeline.Run(store, request, new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), cancellationToken);
             if (json)

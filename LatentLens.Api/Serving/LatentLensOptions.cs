@@ -20,7 +20,7 @@ internal sealed class LatentLensOptions : IValidatableObject
     public double ReloadIntervalSeconds { get; set; } = 2;
 
     /// <summary>
-    /// Maps <c>POST /admin/reload</c> and <c>POST /admin/train</c> (the dashboard's commands). Off
+    /// Maps <c>POST /admin/reload</c> (the dashboard's "Reload model" command). Off
     /// unless configuration turns it on: the app host does in development; the compose deployment never does.
     /// </summary>
     public bool EnableAdminEndpoints { get; set; }

@@ -36,13 +36,6 @@ internal sealed record DataSpec
 /// <summary>The ratings of a training, its evaluation splits, and how the splits were made (recorded as the run's <c>split</c> param).</summary>
 internal sealed record TrainingData(RatingData Data, IReadOnlyList<Split> Splits, string SplitDescription)
 {
-    /// <summary>The bundled ml-latest-small with seeded k-fold cross-validation: what works offline on any clone.</summary>
-    public static TrainingData Bundled(int folds = 5, int seed = 0)
-    {
-        var data = RatingReaders.ReadMovieLensLatest(DatasetCatalog.FindBundled(), DatasetCatalog.MovieLensLatestSmall);
-        return KFold(data, folds, seed);
-    }
-
     /// <summary>Reads what <paramref name="spec"/> names; throws <see cref="ArgumentException"/> for options that do not go together.</summary>
     public static async Task<TrainingData> LoadAsync(DataSpec spec, Action<string> log, CancellationToken cancellationToken)
     {

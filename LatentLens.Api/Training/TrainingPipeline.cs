@@ -52,7 +52,7 @@ internal interface ITrainingProgress : IEvaluationProgress
 
 /// <summary>
 /// Train → evaluate → record → register → promote, once, for every caller: the <c>train</c>
-/// command, the API's admin endpoint and any future trainer. Callers only say what to train
+/// command (which the app host's trainer runs) and any future caller. Callers only say what to train
 /// (<see cref="TrainingRequest"/>) and show the progress.
 /// </summary>
 internal static class TrainingPipeline
@@ -70,15 +70,6 @@ internal static class TrainingPipeline
         return configurations;
     }
 
-    /// <summary>The dashboard's "Train new model": FunkSvd with Surprise's defaults on the bundled data, 5-fold, recorded, registered, champion moved only when better.</summary>
-    public static TrainingRequest DefaultRequest(int seed = 0) => new()
-    {
-        Data = TrainingData.Bundled(folds: 5, seed),
-        Grid = ParameterGrid.Single(AlgorithmFactory.FunkSvd, seed),
-        Register = true,
-        SourceName = "LatentLens.Api admin/train",
-    };
-
     public static TrainingOutcome Run(ITrackingStore? store, TrainingRequest request, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -95,6 +86,10 @@ internal static class TrainingPipeline
         MetricCatalog.HigherIsBetter(request.PromoteBy);
         var configurations = Validate(request.Grid);
         var data = request.Data;
+        using var activity = TrainingTelemetry.ActivitySource.StartActivity("train");
+        activity?.SetTag("latentlens.data", data.Data.Name).SetTag("latentlens.splits", data.SplitDescription).SetTag("latentlens.configurations", configurations.Count);
+        var observed = TrainingTelemetry.Observe(progress);
+        progress = observed;
         TrainingRecorder? recorder = null;
         IRunWriter? parent = null;
         if (request.Track)
@@ -122,6 +117,9 @@ internal static class TrainingPipeline
             foreach (var settings in configurations)
             {
                 var algorithm = DivergenceGuard.Wrap(AlgorithmFactory.Create(settings));
+                using var evaluation = TrainingTelemetry.ActivitySource.StartActivity("evaluate");
+                evaluation?.SetTag("latentlens.algorithm", algorithm.DisplayName);
+                observed.Algorithm = algorithm.DisplayName;
                 progress?.Message($"Evaluating {algorithm.DisplayName} ...");
                 EvaluationResult result;
                 try
@@ -141,8 +139,10 @@ internal static class TrainingPipeline
                 if (recorder is not null)
                 {
                     progress?.Message($"  fitting {algorithm.DisplayName} on all {data.Data.Ratings.Count:N0} ratings and recording the run ...");
+                    using var recording = TrainingTelemetry.ActivitySource.StartActivity("record");
                     var run = recorder.Record(algorithm, data.Data, data.SplitDescription, result, parent?.RunId, cancellationToken: cancellationToken);
                     recorded.Add(run);
+                    recording?.SetTag("mlflow.run_id", run.RunId);
                     progress?.Message($"  recorded run {run.RunId} ({run.Name})");
                 }
             }

@@ -247,30 +247,6 @@ public sealed class ModelLifecycleTests : IDisposable
     }
 
     [Fact]
-    public async Task TheAdminTrainEndpointRecordsRegistersAndPromotesOnlyWhenBetter()
-    {
-        // A deliberately poor champion: the default training must beat it and take its place.
-        var poor = _store.Train(new Baseline(new BaselineOptions { Epochs = 1, UserRegularization = 1e6, ItemRegularization = 1e6 }));
-        await using var factory = new ApiFactory(_store.Root, admin: true, reloadSeconds: 0.2);
-        using var client = await factory.ReadyClientAsync();
-        Assert.Equal(poor.RunId, await ServingRunAsync(client));
-
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var response = await client.PostAsync("/admin/train", null, cts.Token);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cts.Token);
-
-        Assert.True(response.StatusCode == HttpStatusCode.OK, body.ToString());
-        var trained = body.GetProperty("runId").GetString()!;
-        Assert.Equal(2, body.GetProperty("version").GetInt32());
-        Assert.Contains("champion moved to version 2", body.GetProperty("message").GetString(), StringComparison.Ordinal);
-        await WaitForRunAsync(client, trained);
-        var reader = new MlflowStoreReader(_store.Root);
-        var run = reader.ReadRuns(reader.FindExperiment(LatentLensConventions.ExperimentName)!.Id).Single(r => r.RunId == trained);
-        Assert.Equal(RunStatus.Finished, run.Status);
-        Assert.Equal("ml-latest-small", run.Params["dataset"]);
-    }
-
-    [Fact]
     public void AStoreProblemIsLoggedOnceNotOnEveryPoll()
     {
         _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 2 }));

@@ -25,7 +25,7 @@ public sealed class AppHostModelTests
             .BuildAsync(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, CancellationToken.None);
 
     [Fact]
-    public async Task TheModelHasExactlyTheApiAndTheMlflowUi()
+    public async Task TheModelHasTheApiTheMlflowUiAndTheTrainer()
     {
         var model = await BuildModelAsync();
 
@@ -34,7 +34,7 @@ public sealed class AppHostModelTests
             .Select(r => r.Name)
             .Order()
             .ToArray();
-        Assert.Equal(["api", "mlflow-ui"], names);
+        Assert.Equal(["api", "mlflow-ui", "trainer"], names);
     }
 
     [Fact]
@@ -110,10 +110,50 @@ public sealed class AppHostModelTests
         Assert.Equal("true", config.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value)["LatentLens__EnableAdminEndpoints"]);
     }
 
+    [Fact]
+    public async Task TheTrainerIsTheApiProgramRunningTrainStartedOnlyByTheUserOverTheSameStore()
+    {
+        var model = await BuildModelAsync();
+        var trainer = Assert.IsType<ProjectResource>(model.Resources.Single(r => r.Name == "trainer"));
+
+        Assert.Single(trainer.Annotations.OfType<ExplicitStartupAnnotation>());
+        Assert.Empty(trainer.Annotations.OfType<EndpointAnnotation>());
+        var config = await ExecutionConfigurationBuilder.Create(trainer).WithArgumentsConfig().WithEnvironmentVariablesConfig()
+            .BuildAsync(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), NullLogger.Instance, CancellationToken.None);
+        Assert.Equal(
+            ["train", "--algorithm", "funksvd", "--dataset", "ml-latest-small", "--register", "--promote-by", "rmse"],
+            config.Arguments.Select(a => a.Value).ToArray());
+        Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), config.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value)["LatentLens__MlrunsPath"]);
+        // Its arguments are app host parameters with defaults, changeable without editing code.
+        var parameters = model.Resources.OfType<ParameterResource>().Select(p => p.Name).ToHashSet();
+        Assert.Superset(new HashSet<string> { "trainer-algorithm", "trainer-dataset", "trainer-promote-by" }, parameters);
+    }
+
+    [Fact]
+    public async Task ThePublishedModelHasNoTrainer()
+    {
+        var output = TestPaths.NewTempFolder();
+        try
+        {
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(
+                ["--operation", "publish", "--step", "publish", "--output-path", output]);
+            var app = await builder.BuildAsync();
+            var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+
+            Assert.DoesNotContain(model.Resources, r => r.Name == "trainer" || r is ParameterResource);
+            Assert.DoesNotContain(model.Resources.Single(r => r.Name == "api").Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == "train-model");
+            await app.DisposeAsync();
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(200, """{"success":true,"message":"Serving x (run 1, version 2)."}""", true, "Serving x (run 1, version 2).")]
     [InlineData(503, """{"title":"No model loaded","detail":"No model to serve in /m.","status":503}""", false, "No model to serve in /m.")]
-    [InlineData(409, """{"title":"Training is already running","status":409}""", false, "Training is already running")]
+    [InlineData(409, """{"title":"Conflict","status":409}""", false, "Conflict")]
     [InlineData(502, "<html>bad gateway</html>", false, "HTTP 502 BadGateway")]
     public void CommandResultsShowTheApisMessageOrProblem(int status, string body, bool success, string message)
     {

@@ -1,21 +1,35 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using LatentLens.Api.Tracking.FileStore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LatentLens.Tests.AppHost;
 
-/// <summary>Starts the app host once for the class. Without a container engine the MLflow UI cannot start; the API must still run.</summary>
+/// <summary>
+/// Starts the app host once for the class, over a copy of the committed store (the trainer writes
+/// to it). Without a container engine the MLflow UI cannot start; the API must still run.
+/// </summary>
 public sealed class StartedAppFixture : IAsyncLifetime
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
+    private readonly string _folder = TestPaths.NewTempFolder();
+
     public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>The store the app host's resources use: a copy of the repository's <c>mlruns/</c>.</summary>
+    public string Mlruns => Path.Combine(_folder, "mlruns");
 
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(Timeout);
+        CopyFolder(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), Mlruns);
         // Without an engine DCP otherwise waits for one for 30 s and then fails the start.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(
-            ["--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00"], cts.Token);
+            ["--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00", $"--LatentLens:Mlruns={Mlruns}"], cts.Token);
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("api", cts.Token);
@@ -26,6 +40,18 @@ public sealed class StartedAppFixture : IAsyncLifetime
         if (App is not null)
         {
             await App.DisposeAsync();
+        }
+
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private static void CopyFolder(string source, string target)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
         }
     }
 }
@@ -61,5 +87,105 @@ public sealed class StartedAppTests(StartedAppFixture fixture)
         var body = await client.GetStringAsync("http://127.0.0.1:8000/health", cts.Token);
 
         Assert.Equal("""{"status":"ok"}""", body);
+    }
+
+    [Fact]
+    public async Task TheTrainerWaitsForTheUserThenTrainsRecordsRegistersAndTheApiServesTheChampion()
+    {
+        using var cts = new CancellationTokenSource(StartedAppFixture.Timeout);
+        var app = fixture.App;
+        var registry = new MlflowStoreReader(fixture.Mlruns);
+        var versionsBefore = registry.FindRegisteredModel(LatentLensConventions.RegisteredModelName)!.Versions.Count;
+
+        // Declared with WithExplicitStart: nothing runs until the user asks.
+        await app.ResourceNotifications.WaitForResourceAsync("trainer", KnownResourceStates.NotStarted, cts.Token);
+        await using var console = new ConsoleCapture(app, "trainer");
+        var started = await app.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("api", "train-model", cts.Token);
+        Assert.True(started.Success, started.Message);
+        var ended = await app.ResourceNotifications.WaitForResourceAsync("trainer",
+            e => e.Snapshot.ExitCode is not null && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
+
+        // Its console (the dashboard's console log) shows every epoch and what was recorded.
+        Assert.True(await console.WaitForAsync("champion ", TimeSpan.FromSeconds(10)), console.Text);
+        Assert.True(ended.Snapshot.ExitCode == 0, console.Text);
+        Assert.Contains("epoch  20  train RMSE", console.Text, StringComparison.Ordinal);
+        var model = new MlflowStoreReader(fixture.Mlruns).FindRegisteredModel(LatentLensConventions.RegisteredModelName)!;
+        Assert.Equal(versionsBefore + 1, model.Versions.Count);
+        var newest = model.Versions.MaxBy(v => v.Version)!;
+        Assert.True(console.Text.Contains($"Registered funksvd-f100-e20 as LatentLens-SVD version {newest.Version}.", StringComparison.Ordinal), console.Text);
+
+        // The API was never called to train; it finds the champion the trainer left by polling the store.
+        var champion = model.Versions.Single(v => v.Version == model.Aliases[LatentLensConventions.ChampionAlias]);
+        using var client = app.CreateHttpClient("api", "http");
+        while ((await client.GetFromJsonAsync<JsonElement>("/model", cts.Token)).GetProperty("runId").GetString() != champion.RunId)
+        {
+            await Task.Delay(200, cts.Token);
+        }
+    }
+
+    /// <summary>Collects what the resource writes to its console from now on (what the dashboard's console shows).</summary>
+    private sealed class ConsoleCapture : IAsyncDisposable
+    {
+        private readonly List<string> _lines = [];
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _watching;
+
+        public ConsoleCapture(DistributedApplication app, string resource) =>
+            _watching = WatchAsync(
+                app.Services.GetRequiredService<ResourceLoggerService>(),
+                app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource));
+
+        public string Text
+        {
+            get
+            {
+                lock (_lines)
+                {
+                    return string.Join('\n', _lines);
+                }
+            }
+        }
+
+        /// <summary>Waits until a line contains <paramref name="text"/>; false when the time is up.</summary>
+        public async Task<bool> WaitForAsync(string text, TimeSpan timeout)
+        {
+            var until = DateTime.UtcNow + timeout;
+            while (!Text.Contains(text, StringComparison.Ordinal))
+            {
+                if (DateTime.UtcNow > until)
+                {
+                    return false;
+                }
+
+                await Task.Delay(100);
+            }
+
+            return true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _watching;
+            _stop.Dispose();
+        }
+
+        private async Task WatchAsync(ResourceLoggerService logs, IResource resource)
+        {
+            try
+            {
+                await foreach (var batch in logs.WatchAsync(resource).WithCancellation(_stop.Token))
+                {
+                    lock (_lines)
+                    {
+                        _lines.AddRange(batch.Select(l => l.Content));
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Disposed.
+            }
+        }
     }
 }
