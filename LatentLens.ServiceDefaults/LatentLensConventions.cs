@@ -25,6 +25,9 @@ public static class LatentLensConventions
     /// <summary>Environment variable of the API's store folder (configuration key <c>LatentLens:MlrunsPath</c>).</summary>
     public const string MlrunsPathVariable = "LatentLens__MlrunsPath";
 
+    /// <summary>MLflow's own environment variable naming the tracking server (or store) its clients use; set for the API and the trainer in the server topology.</summary>
+    public const string TrackingUriVariable = "MLFLOW_TRACKING_URI";
+
     /// <summary>Environment variable that maps the admin endpoints behind the dashboard's commands.</summary>
     public const string EnableAdminEndpointsVariable = "LatentLens__EnableAdminEndpoints";
 

@@ -15,7 +15,17 @@ internal sealed record ComposeFile
 
     [YamlMember(Alias = "services", Order = 1)]
     public required OrderedDictionary<string, ComposeService> Services { get; init; }
+
+    /// <summary>The named volumes the services mount; null (not written) when there are none, as in the original file.</summary>
+    [YamlMember(Alias = "volumes", Order = 2)]
+    public OrderedDictionary<string, ComposeNamedVolume>? Volumes { get; init; }
 }
+
+/// <summary>A named volume with compose's defaults: written as <c>{}</c>.</summary>
+internal sealed record ComposeNamedVolume;
+
+/// <summary>The <c>deploy:</c> section: how many containers run the service.</summary>
+internal sealed record ComposeDeploy([property: YamlMember(Alias = "replicas")] int Replicas);
 
 /// <summary>One service; members left null are not written. The order is the original file's.</summary>
 internal sealed record ComposeService
@@ -37,17 +47,29 @@ internal sealed record ComposeService
 
     [YamlMember(Alias = "command", Order = 5)]
     public string? Command { get; init; }
+
+    [YamlMember(Alias = "environment", Order = 6)]
+    public OrderedDictionary<string, string>? Environment { get; init; }
+
+    [YamlMember(Alias = "depends_on", Order = 7)]
+    public IReadOnlyList<string>? DependsOn { get; init; }
+
+    [YamlMember(Alias = "deploy", Order = 8)]
+    public ComposeDeploy? Deploy { get; init; }
 }
 
-/// <summary>A published port, <c>host:container</c>, or the container port alone when the host port is left to compose.</summary>
-internal sealed record ComposePort(int? HostPort, int ContainerPort)
+/// <summary>
+/// A published port, <c>host:container</c>; with several replicas a range of host ports, one each
+/// (<c>8000-8001:8000</c>).
+/// </summary>
+internal sealed record ComposePort(int HostPort, int ContainerPort, int Replicas = 1)
 {
-    public override string ToString() => HostPort is { } host
-        ? string.Create(CultureInfo.InvariantCulture, $"{host}:{ContainerPort}")
-        : ContainerPort.ToString(CultureInfo.InvariantCulture);
+    public override string ToString() => Replicas > 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{HostPort}-{HostPort + Replicas - 1}:{ContainerPort}")
+        : string.Create(CultureInfo.InvariantCulture, $"{HostPort}:{ContainerPort}");
 }
 
-/// <summary>A bind mount, its source relative to the compose file's folder.</summary>
+/// <summary>A mount: a bind mount (its source relative to the compose file's folder) or a named volume (its name).</summary>
 internal sealed record ComposeBindMount(string Source, string Target, bool IsReadOnly)
 {
     public override string ToString() => $"{Source}:{Target}{(IsReadOnly ? ":ro" : string.Empty)}";

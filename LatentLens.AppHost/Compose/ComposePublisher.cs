@@ -71,18 +71,27 @@ internal static class ComposePublisher
         ArgumentNullException.ThrowIfNull(model);
         var folder = Path.GetFullPath(outputDirectory);
         var services = new OrderedDictionary<string, ComposeService>(StringComparer.Ordinal);
-        foreach (var resource in model.Resources.Where(r => !r.IsExcludedFromPublish()))
+        var volumes = new OrderedDictionary<string, ComposeNamedVolume>(StringComparer.Ordinal);
+        // Parameters become variables where they are used; a database lives in its server's service.
+        foreach (var resource in model.Resources.Where(r => !r.IsExcludedFromPublish() && r is not ParameterResource && !(r is IResourceWithParent && r is not ContainerResource)))
         {
-            services.Add(resource.Name, resource switch
+            var service = resource switch
             {
-                ProjectResource project => await ProjectServiceAsync(project, folder, executionContext, logger, cancellationToken),
-                ContainerResource container => await ContainerServiceAsync(container, folder, executionContext, logger, cancellationToken),
+                ProjectResource project => await ProjectServiceAsync(project, folder, executionContext, cancellationToken),
+                ContainerResource container => await ContainerServiceAsync(container, folder, executionContext, cancellationToken),
                 _ => throw new InvalidOperationException(
                     $"The compose publish step cannot express the resource '{resource.Name}' ({resource.GetType().Name}): only projects and containers become services."),
+            };
+            services.Add(resource.Name, service with
+            {
+                Volumes = Mounts(resource, folder, volumes),
+                Environment = Environment(resource),
+                DependsOn = DependsOn(resource),
+                Deploy = resource.TryGetLastAnnotation<ReplicaAnnotation>(out var replicas) && replicas.Replicas > 1 ? new ComposeDeploy(replicas.Replicas) : null,
             });
         }
 
-        return new ComposeFile { Services = services };
+        return new ComposeFile { Services = services, Volumes = volumes.Count > 0 ? volumes : null };
     }
 
     internal static string Serialize(ComposeFile file)
@@ -94,14 +103,14 @@ internal static class ComposePublisher
         return writer.ToString();
     }
 
-    private static async Task<ComposeService> ProjectServiceAsync(ProjectResource project, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<ComposeService> ProjectServiceAsync(ProjectResource project, string outputDirectory, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
     {
         if (!project.TryGetLastAnnotation<ComposeBuildAnnotation>(out var build))
         {
             throw new InvalidOperationException($"The project '{project.Name}' has no build context: call WithComposeBuild(...) so the publish step can write 'build:'.");
         }
 
-        var args = await ArgumentsAsync(project, executionContext, logger, cancellationToken);
+        var args = await ArgumentsAsync(project, executionContext, cancellationToken);
         if (args.Count > 0)
         {
             throw new InvalidOperationException($"The project '{project.Name}' has command-line arguments ({string.Join(' ', args)}); the compose step publishes a project's Dockerfile entry point unchanged.");
@@ -111,34 +120,41 @@ internal static class ComposePublisher
         {
             Build = RelativePath(outputDirectory, build.ContextPath),
             Ports = Ports(project),
-            Volumes = BindMounts(project, outputDirectory),
             Hostname = Hostname(project),
         };
     }
 
-    private static async Task<ComposeService> ContainerServiceAsync(ContainerResource container, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<ComposeService> ContainerServiceAsync(ContainerResource container, string outputDirectory, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
     {
-        if (container.HasAnnotationOfType<DockerfileBuildAnnotation>())
+        string? build = null;
+        if (container.TryGetLastAnnotation<DockerfileBuildAnnotation>(out var dockerfile))
         {
-            throw new InvalidOperationException($"The container '{container.Name}' is built from a Dockerfile; the compose step publishes containers by image only.");
-        }
+            // compose's short form: a context whose root holds the Dockerfile.
+            if (!string.Equals(Path.GetFullPath(dockerfile.DockerfilePath), Path.Combine(Path.GetFullPath(dockerfile.ContextPath), "Dockerfile"), StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"The container '{container.Name}' is built from {dockerfile.DockerfilePath}; the compose step writes 'build: <context>' for a Dockerfile at the context's root only.");
+            }
 
-        if (!container.TryGetContainerImageName(out var image))
+            build = RelativePath(outputDirectory, dockerfile.ContextPath);
+        }
+        else if (!container.TryGetContainerImageName(out _))
         {
             throw new InvalidOperationException($"The container '{container.Name}' has no image.");
         }
 
-        var args = await ArgumentsAsync(container, executionContext, logger, cancellationToken);
+        container.TryGetContainerImageName(out var image);
+        var args = await ArgumentsAsync(container, executionContext, cancellationToken);
         return new ComposeService
         {
-            Image = image,
+            Build = build,
+            Image = build is null ? image : null,
             Ports = Ports(container),
-            Volumes = BindMounts(container, outputDirectory),
             Hostname = Hostname(container),
             Command = args.Count > 0 ? string.Join(' ', args.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a)) : null,
         };
     }
 
+    /// <summary>Endpoints with a fixed host port; the others are reached on the compose network by service name.</summary>
     private static List<ComposePort>? Ports(IResource resource)
     {
         if (!resource.TryGetEndpoints(out var endpoints))
@@ -146,37 +162,89 @@ internal static class ComposePublisher
             return null;
         }
 
+        var replicas = resource.TryGetLastAnnotation<ReplicaAnnotation>(out var annotation) ? annotation.Replicas : 1;
         var ports = endpoints
-            .Select(e => new ComposePort(e.Port, e.TargetPort ?? e.Port
-                ?? throw new InvalidOperationException($"The endpoint '{e.Name}' of '{resource.Name}' has no port to publish.")))
+            .Where(e => e.Port is not null)
+            .Select(e => new ComposePort(e.Port!.Value, e.TargetPort ?? e.Port.Value, replicas))
             .ToList();
         return ports.Count > 0 ? ports : null;
     }
 
-    private static List<ComposeBindMount>? BindMounts(IResource resource, string outputDirectory)
+    private static List<ComposeBindMount>? Mounts(IResource resource, string outputDirectory, OrderedDictionary<string, ComposeNamedVolume> volumes)
     {
         if (!resource.TryGetContainerMounts(out var mounts))
         {
             return null;
         }
 
-        var volumes = mounts
-            .Select(m => m.Type == ContainerMountType.BindMount && m.Source is not null
-                ? new ComposeBindMount(RelativePath(outputDirectory, m.Source), m.Target, m.IsReadOnly)
-                : throw new InvalidOperationException($"The mount '{m.Target}' of '{resource.Name}' is a {m.Type}; the compose step publishes bind mounts only."))
+        var result = new List<ComposeBindMount>();
+        foreach (var mount in mounts)
+        {
+            switch (mount)
+            {
+                case { Type: ContainerMountType.BindMount, Source: { } source }:
+                    result.Add(new ComposeBindMount(RelativePath(outputDirectory, source), mount.Target, mount.IsReadOnly));
+                    break;
+                case { Type: ContainerMountType.Volume, Source: { Length: > 0 } name }:
+                    volumes.TryAdd(name, new ComposeNamedVolume());
+                    result.Add(new ComposeBindMount(name, mount.Target, mount.IsReadOnly));
+                    break;
+                default:
+                    throw new InvalidOperationException($"The mount '{mount.Target}' of '{resource.Name}' is an anonymous {mount.Type}; the compose step publishes bind mounts and named volumes.");
+            }
+        }
+
+        return result.Count > 0 ? result : null;
+    }
+
+    private static OrderedDictionary<string, string>? Environment(IResource resource)
+    {
+        var variables = resource.Annotations.OfType<ComposeEnvironmentAnnotation>().ToList();
+        if (variables.Count == 0)
+        {
+            return null;
+        }
+
+        var environment = new OrderedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var variable in variables)
+        {
+            environment[variable.Name] = ComposeValues.Resolve(variable.Value, resource.Name);
+        }
+
+        return environment;
+    }
+
+    /// <summary>The services a resource waits for (<c>WaitFor</c>); waiting for a database is waiting for its server.</summary>
+    private static List<string>? DependsOn(IResource resource)
+    {
+        if (!resource.TryGetAnnotationsOfType<WaitAnnotation>(out var waits))
+        {
+            return null;
+        }
+
+        var names = waits
+            .Select(w => w.Resource is IResourceWithParent { Parent: { } parent } && w.Resource is not ContainerResource ? parent.Name : w.Resource.Name)
+            .Distinct(StringComparer.Ordinal)
             .ToList();
-        return volumes.Count > 0 ? volumes : null;
+        return names.Count > 0 ? names : null;
     }
 
     private static string? Hostname(IResource resource) =>
         resource.TryGetLastAnnotation<ComposeHostnameAnnotation>(out var hostname) ? hostname.Hostname : null;
 
-    private static async Task<List<string>> ArgumentsAsync(IResource resource, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>The resource's arguments as the publish context gives them, each written by <see cref="ComposeValues"/>.</summary>
+    private static async Task<List<string>> ArgumentsAsync(IResource resource, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
     {
-        var result = await ExecutionConfigurationBuilder.Create(resource)
-            .WithArgumentsConfig()
-            .BuildAsync(executionContext, logger, cancellationToken);
-        return [.. result.Arguments.Select(a => a.Value)];
+        var args = new List<object>();
+        if (resource.TryGetAnnotationsOfType<CommandLineArgsCallbackAnnotation>(out var callbacks))
+        {
+            foreach (var callback in callbacks)
+            {
+                await callback.Callback(new CommandLineArgsCallbackContext(args, resource, cancellationToken) { ExecutionContext = executionContext });
+            }
+        }
+
+        return [.. args.Select(a => ComposeValues.Resolve(a, resource.Name))];
     }
 
     /// <summary>A path as compose wants it: relative to the file's folder, <c>.</c> or <c>./x</c> below it.</summary>

@@ -12,6 +12,18 @@ internal sealed class ComposeHostnameAnnotation(string hostname) : IResourceAnno
     public string Hostname { get; } = hostname;
 }
 
+/// <summary>
+/// One environment variable the service gets in the published compose file. Only these are published:
+/// what Aspire itself injects (OTLP, ports, service discovery) is for a run under the app host.
+/// </summary>
+internal sealed class ComposeEnvironmentAnnotation(string name, object value) : IResourceAnnotation
+{
+    public string Name { get; } = name;
+
+    /// <summary>A string, a parameter, an endpoint or a reference expression (see <see cref="ComposeValues"/>).</summary>
+    public object Value { get; } = value;
+}
+
 /// <summary>What the compose publish step reads beyond Aspire's own annotations.</summary>
 internal static class ComposeResourceBuilderExtensions
 {
@@ -40,5 +52,15 @@ internal static class ComposeResourceBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.WithAnnotation(new ContainerMountAnnotation(Path.GetFullPath(source), target, ContainerMountType.BindMount, isReadOnly: false));
+    }
+
+    /// <summary>Gives the service the variable <paramref name="name"/> in the published compose file (<c>environment:</c>).</summary>
+    public static IResourceBuilder<T> WithPublishedEnvironment<T>(this IResourceBuilder<T> builder, string name, object value)
+        where T : IResource
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(value);
+        return builder.WithAnnotation(new ComposeEnvironmentAnnotation(name, value));
     }
 }

@@ -199,33 +199,43 @@ public sealed class ComposePublishTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AVolumeMountTheStepCannotExpressFailsThePublishNamingIt()
+    public async Task AnAnonymousVolumeFailsThePublishNamingItANamedOneIsDeclared()
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var model = await PublishModeModelAsync(
+        var anonymous = await PublishModeModelAsync(
+            builder => builder.Resources.OfType<MlflowUiResource>().Single().Annotations.Add(new ContainerMountAnnotation(null, "/data", ContainerMountType.Volume, false)),
+            cts.Token);
+        var named = await PublishModeModelAsync(
             builder => builder.Resources.OfType<MlflowUiResource>().Single().Annotations.Add(new ContainerMountAnnotation("data", "/data", ContainerMountType.Volume, false)),
             cts.Token);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(model, _output, cts.Token));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(anonymous, _output, cts.Token));
+        Assert.False(File.Exists(Path.Combine(_output, "docker-compose.yml")));
+        var yaml = await RenderAsync(named, _output, cts.Token);
 
         Assert.Contains("'mlflow-ui'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Volume", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_output, "docker-compose.yml")));
+        Assert.Contains("anonymous Volume", error.Message, StringComparison.Ordinal);
+        Assert.Contains("      - data:/data\n", yaml, StringComparison.Ordinal);
+        Assert.EndsWith("volumes:\n  data: {}\n", yaml, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task AContainerBuiltFromADockerfileFailsThePublishNamingIt()
+    public async Task AContainerBuiltFromADockerfileIsPublishedAsItsBuildContextOnlyWhenTheDockerfileIsAtItsRoot()
     {
         using var cts = new CancellationTokenSource(Timeout);
         var context = Path.Combine(_output, "web");
         Directory.CreateDirectory(context);
         await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), "FROM scratch\n", cts.Token);
-        var model = await PublishModeModelAsync(builder => builder.AddDockerfile("web", context), cts.Token);
+        await File.WriteAllTextAsync(Path.Combine(context, "Other.Dockerfile"), "FROM scratch\n", cts.Token);
+        var atRoot = await PublishModeModelAsync(builder => builder.AddDockerfile("web", context), cts.Token);
+        var elsewhere = await PublishModeModelAsync(builder => builder.AddDockerfile("web", context, "Other.Dockerfile"), cts.Token);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(model, _output, cts.Token));
+        var yaml = await RenderAsync(atRoot, _output, cts.Token);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(elsewhere, _output, cts.Token));
 
+        Assert.Contains("  web:\n    build: ./web\n", yaml, StringComparison.Ordinal);
         Assert.Contains("'web'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Dockerfile", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Other.Dockerfile", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_output, "docker-compose.yml")));
     }
 
@@ -239,11 +249,15 @@ public sealed class ComposePublishTests : IAsyncLifetime
                 ["worker"] = new ComposeService
                 {
                     Image = "example/worker:1",
-                    Ports = [new ComposePort(null, 9000), new ComposePort(9001, 9002)],
-                    Volumes = [new ComposeBindMount("./data", "/data", IsReadOnly: true)],
+                    Ports = [new ComposePort(9000, 9000, Replicas: 3), new ComposePort(9001, 9002)],
+                    Volumes = [new ComposeBindMount("./data", "/data", IsReadOnly: true), new ComposeBindMount("cache", "/cache", IsReadOnly: false)],
                     Command = "run --once",
+                    Environment = new(StringComparer.Ordinal) { ["MODE"] = "batch" },
+                    DependsOn = ["db"],
+                    Deploy = new ComposeDeploy(3),
                 },
             },
+            Volumes = new(StringComparer.Ordinal) { ["cache"] = new ComposeNamedVolume() },
         };
 
         Assert.Equal(
@@ -253,11 +267,20 @@ public sealed class ComposePublishTests : IAsyncLifetime
               worker:
                 image: example/worker:1
                 ports:
-                  - "9000"
+                  - "9000-9002:9000"
                   - "9001:9002"
                 volumes:
                   - ./data:/data:ro
+                  - cache:/cache
                 command: run --once
+                environment:
+                  MODE: batch
+                depends_on:
+                  - db
+                deploy:
+                  replicas: 3
+            volumes:
+              cache: {}
 
             """,
             ComposePublisher.Serialize(file));
