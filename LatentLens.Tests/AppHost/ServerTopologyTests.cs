@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -152,12 +151,12 @@ public sealed class ServerTopologyTests : IAsyncLifetime
         var model = await PublishModelAsync();
         var file = await ComposePublisher.WriteAsync(model, _output, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish));
 
-        var (exit, output) = await ConfigAsync(file, password: "example");
-        Assert.True(exit == 0, output);
+        var (exit, output, error) = await DockerCompose.ConfigAsync(file, environment: new Dictionary<string, string?> { ["POSTGRES_PASSWORD"] = "example" });
+        Assert.True(exit == 0, error);
         Assert.Contains("replicas: 2", output, StringComparison.Ordinal);
         Assert.Contains("postgresql://postgres:example@postgres:5432/mlflow", output, StringComparison.Ordinal);
 
-        var (missingExit, missing) = await ConfigAsync(file, password: null);
+        var (missingExit, _, missing) = await DockerCompose.ConfigAsync(file, environment: new Dictionary<string, string?> { ["POSTGRES_PASSWORD"] = null });
         Assert.NotEqual(0, missingExit);
         Assert.Contains("POSTGRES_PASSWORD", missing, StringComparison.Ordinal);
     }
@@ -180,22 +179,5 @@ public sealed class ServerTopologyTests : IAsyncLifetime
 
         var error = Assert.Throws<InvalidOperationException>(() => Topology.FromConfiguration(configuration));
         Assert.Contains("LatentLens:Topology is 'cluster'", error.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Exit, string Output)> ConfigAsync(string file, string? password)
-    {
-        var start = new ProcessStartInfo("docker-compose", ["-f", file, "config"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment.Remove("POSTGRES_PASSWORD");
-        if (password is not null)
-        {
-            start.Environment["POSTGRES_PASSWORD"] = password;
-        }
-
-        using var process = Process.Start(start)!;
-        using var cts = new CancellationTokenSource(Timeout);
-        var output = await process.StandardOutput.ReadToEndAsync(cts.Token);
-        var error = await process.StandardError.ReadToEndAsync(cts.Token);
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, output + error);
     }
 }

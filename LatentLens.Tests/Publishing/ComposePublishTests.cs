@@ -139,17 +139,8 @@ public sealed class ComposePublishTests : IAsyncLifetime
 
     private static async Task<string> ConfigAsync(string file, string? projectDirectory = null)
     {
-        string[] args = projectDirectory is null ? ["-f", file, "config"] : ["-f", file, "--project-directory", projectDirectory, "config"];
-        using var process = Process.Start(new ProcessStartInfo("docker-compose", args)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        using var cts = new CancellationTokenSource(Timeout);
-        var output = await process.StandardOutput.ReadToEndAsync(cts.Token);
-        var error = await process.StandardError.ReadToEndAsync(cts.Token);
-        await process.WaitForExitAsync(cts.Token);
-        Assert.True(process.ExitCode == 0, $"docker-compose config {file} failed: {error}");
+        var (exit, output, error) = await DockerCompose.ConfigAsync(file, projectDirectory);
+        Assert.True(exit == 0, $"docker-compose config {file} failed: {error}");
         return output;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Evaluation;
 using LatentLens.Api.Tracking;
@@ -13,7 +12,6 @@ namespace LatentLens.Tests.Tracking;
 /// </summary>
 public sealed class RegistryRaceTests : IDisposable
 {
-    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(2);
 
     private readonly string _root = TestPaths.NewTempFolder();
 
@@ -70,7 +68,7 @@ public sealed class RegistryRaceTests : IDisposable
 
             return outputs;
         })).ToArray();
-        var outputs = (await Task.WhenAll(workers).WaitAsync(ProcessTimeout * 4 * Workers)).SelectMany(o => o).ToList();
+        var outputs = (await Task.WhenAll(workers).WaitAsync(CliProcess.Timeout * 4 * Workers)).SelectMany(o => o).ToList();
 
         var model = new MlflowStoreReader(_root).FindRegisteredModel(LatentLensConventions.RegisteredModelName);
         Assert.NotNull(model);
@@ -100,33 +98,8 @@ public sealed class RegistryRaceTests : IDisposable
     /// <summary>Runs the API's command line in a process of its own; its standard output, or a failure with both streams.</summary>
     private static async Task<string> RunCli(string[] arguments)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(typeof(LatentLens.Api.ApiEntryPoint).Assembly.Location);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(ProcessTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{string.Join(' ', arguments)} did not finish within {ProcessTimeout}.");
-        }
-
-        var output = await stdout;
-        Assert.True(process.ExitCode == 0, $"{string.Join(' ', arguments)} exited with {process.ExitCode}: {output}{await stderr}");
+        var (exit, output, error) = await CliProcess.RunAsync(arguments);
+        Assert.True(exit == 0, $"{string.Join(' ', arguments)} exited with {exit}: {output}{error}");
         return output;
     }
 }

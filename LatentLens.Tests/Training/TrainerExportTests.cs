@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text;
 using LatentLens.Api.Training;
 using Microsoft.AspNetCore.Builder;
@@ -18,8 +17,6 @@ namespace LatentLens.Tests.Training;
 /// </summary>
 public sealed class TrainerExportTests
 {
-    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromMinutes(2);
-
     [Fact]
     public async Task TrainSendsItsSpansAndEpochMetricsToTheOtlpEndpointItIsGiven()
     {
@@ -37,9 +34,17 @@ public sealed class TrainerExportTests
         await receiver.StartAsync();
         var address = receiver.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
-        var (exit, output) = await RunTrainAsync(address, ["train", "--algorithm", "funksvd", "--factors", "4", "--epochs", "3", "--folds", "2", "--no-track"]);
+        var (exit, output, error) = await CliProcess.RunAsync(
+            ["train", "--algorithm", "funksvd", "--factors", "4", "--epochs", "3", "--folds", "2", "--no-track"],
+            new Dictionary<string, string>
+            {
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = address,
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_SERVICE_NAME"] = "trainer-under-test",
+            },
+            TestPaths.RepositoryRoot);
 
-        Assert.True(exit == 0, output);
+        Assert.True(exit == 0, output + error);
         string Text(string signal) => received.TryGetValue(signal, out var bodies) ? string.Concat(bodies.Select(Encoding.UTF8.GetString)) : string.Empty;
         var traces = Text("traces");
         var metrics = Text("metrics");
@@ -51,39 +56,5 @@ public sealed class TrainerExportTests
         Assert.Contains("latentlens.training.train_rmse", metrics, StringComparison.Ordinal);
         Assert.Contains("latentlens.training.epochs", metrics, StringComparison.Ordinal);
         await receiver.StopAsync();
-    }
-
-    private static async Task<(int Exit, string Output)> RunTrainAsync(string endpoint, string[] arguments)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = TestPaths.RepositoryRoot,
-        };
-        start.ArgumentList.Add(typeof(LatentLens.Api.ApiEntryPoint).Assembly.Location);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint;
-        start.Environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
-        start.Environment["OTEL_SERVICE_NAME"] = "trainer-under-test";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(ProcessTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{string.Join(' ', arguments)} did not finish within {ProcessTimeout}.");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
     }
 }
