@@ -41,7 +41,8 @@ internal sealed class TrackingServerException : InvalidOperationException
     /// <summary>The HTTP status, when the server answered.</summary>
     public int? Status { get; }
 
-    public bool IsNotFound => ErrorCode == "RESOURCE_DOES_NOT_EXIST" || (ErrorCode is null && Status == 404);
+    /// <summary>MLflow said the thing does not exist. A bare 404 (a wrong URL, a proxy's page) is an error, not "missing".</summary>
+    public bool IsNotFound => ErrorCode == "RESOURCE_DOES_NOT_EXIST";
 
     public bool IsAlreadyExists => ErrorCode == "RESOURCE_ALREADY_EXISTS";
 }
@@ -170,7 +171,7 @@ internal sealed class MlflowRestClient : IDisposable
     public TResponse Get<TResponse>(string endpoint, IEnumerable<(string Key, string Value)> query, JsonTypeInfo<TResponse> responseType)
     {
         var path = ApiPrefix + endpoint + Query(query);
-        return Parse(Send(HttpMethod.Get, path, null), $"GET {endpoint}", responseType);
+        return Parse(Send(HttpMethod.Get, path, null), $"GET /{ApiPrefix}{endpoint}", responseType);
     }
 
     /// <summary>GET that answers null where MLflow says <c>RESOURCE_DOES_NOT_EXIST</c>.</summary>
@@ -190,7 +191,7 @@ internal sealed class MlflowRestClient : IDisposable
     public TResponse Post<TRequest, TResponse>(string endpoint, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
-        return Parse(Send(HttpMethod.Post, ApiPrefix + endpoint, () => Json(body)), $"POST {endpoint}", responseType);
+        return Parse(Send(HttpMethod.Post, ApiPrefix + endpoint, () => Json(body)), $"POST /{ApiPrefix}{endpoint}", responseType);
     }
 
     /// <summary>Uploads one artifact through the proxy: <paramref name="proxyPath"/> is relative to the server's artifact root.</summary>
@@ -283,7 +284,7 @@ internal sealed class MlflowRestClient : IDisposable
             }
 
             var status = (int)response.StatusCode;
-            var detail = error?.ErrorCode is { } code ? $"{code}: {error.Message}" : Snippet(body);
+            var detail = error?.ErrorCode is { } code ? $"{code}: {error.Message}" : $"{Snippet(body)} (not MLflow's error format: is {Server} an MLflow tracking server?)";
             var tries = attempts > 1 ? $" after {attempts} attempts" : string.Empty;
             throw new TrackingServerException(
                 string.Create(CultureInfo.InvariantCulture, $"MLflow server {Server}: {call} failed{tries}: HTTP {status} {response.ReasonPhrase}: {detail}"),

@@ -38,7 +38,7 @@ internal static partial class TrackingStores
     public static Uri ServerUri(string uri) =>
         Uri.TryCreate(uri, UriKind.Absolute, out var server) && server.Scheme is "http" or "https" && !string.IsNullOrEmpty(server.Host)
             ? server
-            : throw new ArgumentException($"The tracking URI '{uri}' is not a valid http(s) URL.", nameof(uri));
+            : throw new ArgumentException($"The tracking URI '{uri}' is not a valid http(s) URL.");
 
     /// <summary>The folder a path or a <c>file:</c> URI names (<c>file:mlruns</c>, <c>file:///abs/mlruns</c>).</summary>
     public static string FileStorePath(string uriOrPath)
@@ -56,7 +56,7 @@ internal static partial class TrackingStores
         {
             throw new ArgumentException(
                 $"The tracking URI '{uriOrPath}' has the scheme '{scheme.Groups[1].Value}': LatentLens reads a file store (a folder or file: URI) or a tracking server (http:// or https://). "
-                + "A database is a backend of `mlflow server --backend-store-uri ...`: point LatentLens at that server.", nameof(uriOrPath));
+                + "A database is a backend of `mlflow server --backend-store-uri ...`: point LatentLens at that server.");
         }
 
         return uriOrPath;
