@@ -111,18 +111,22 @@ public sealed class MlflowServer : IDisposable
     {
         try
         {
-            if (!_process.HasExited)
+            // setsid made the server, gunicorn and its worker one process group whose id is the server's pid.
+            // gunicorn stops gracefully on SIGTERM after the server's own process has exited: wait for the whole group.
+            var group = $"-{_process.Id}";
+            Kill("-TERM", group);
+            var clock = Stopwatch.StartNew();
+            while (Kill("-0", group) == 0 && clock.Elapsed < TimeSpan.FromSeconds(15))
             {
-                // setsid made the server (and its gunicorn worker) a process group whose id is its pid.
-                using var kill = Process.Start("/bin/kill", ["-TERM", "--", $"-{_process.Id}"]);
-                kill.WaitForExit();
-                if (!_process.WaitForExit(10_000))
-                {
-                    using var hard = Process.Start("/bin/kill", ["-KILL", "--", $"-{_process.Id}"]);
-                    hard.WaitForExit();
-                    _process.WaitForExit(5_000);
-                }
+                Thread.Sleep(100);
             }
+
+            if (Kill("-0", group) == 0)
+            {
+                Kill("-KILL", group);
+            }
+
+            _process.WaitForExit(5_000);
         }
         finally
         {
@@ -136,6 +140,15 @@ public sealed class MlflowServer : IDisposable
                 // A worker still closing a file: the temp folder is left.
             }
         }
+    }
+
+    /// <summary>kill(1) on a process group; its exit code (0: some process got the signal).</summary>
+    private static int Kill(string signal, string group)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("/bin/kill", [signal, "--", group]) { RedirectStandardError = true })!;
+        kill.StandardError.ReadToEnd();
+        kill.WaitForExit();
+        return kill.ExitCode;
     }
 
     private static int FreePort()

@@ -18,7 +18,7 @@ internal static class ServerTestSupport
         return (exit, output.ToString(), error.ToString());
     }
 
-    /// <summary>40 users x 30 items, about half rated: trains in well under a second.</summary>
+    /// <summary>40 users x 30 items (numeric ids, as the API takes them), about half rated: trains in well under a second.</summary>
     public static string SmallRatings(string folder)
     {
         var path = Path.Combine(folder, "ratings.csv");
@@ -30,7 +30,7 @@ internal static class ServerTestSupport
             {
                 if (random.NextDouble() < 0.5)
                 {
-                    lines.Add($"u{u},i{i},{1 + ((u + i) % 5)}");
+                    lines.Add($"{u + 1},{i + 1},{1 + ((u + i) % 5)}");
                 }
             }
         }
