@@ -23,6 +23,7 @@ public sealed class MlflowServer : IDisposable
     private const string Python = "/usr/bin/python3";
     private readonly Process _process;
     private readonly string _folder;
+    private int _disposed;
 
     internal static readonly Lazy<string?> SkipReason = new(() =>
     {
@@ -109,6 +110,11 @@ public sealed class MlflowServer : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         try
         {
             // setsid made the server, gunicorn and its worker one process group whose id is the server's pid.

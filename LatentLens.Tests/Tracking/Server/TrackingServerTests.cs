@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace LatentLens.Tests.Tracking.Server;
 
@@ -179,6 +180,28 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
         Assert.Equal(versions.Count, (await rest.VersionsAsync(Model)).Count);
     }
 
+    [RequiresMlflowServerFact]
+    public async Task WhenTheServerGoesDownTheApiKeepsServingItsModelAndLogsTheFailedCall()
+    {
+        using var server = await MlflowServer.StartAsync();
+        var (exit, _, error) = await ServerTestSupport.RunCliAsync(
+            "train", "--tracking-uri", server.Url, "--data", ServerTestSupport.SmallRatings(_dir), "--folds", "2", "--algorithm", "baseline", "--register");
+        Assert.True(exit == 0, error);
+        var logs = new RecordingLoggerProvider();
+        await using var api = new ServerApiFactory(server.Url, Path.Combine(_dir, "empty-mlruns"), Path.Combine(_dir, "model-cache"), 0.5, logs);
+        api.StartServer();
+        using var client = new HttpClient { BaseAddress = api.Address, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitForAsync(async () => (await client.GetAsync("/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        var served = (await ModelAsync(client)).GetProperty("runId").GetString();
+
+        server.Dispose();
+
+        await WaitForAsync(() => Task.FromResult(logs.Messages.Any(m => m.Contains("Checking " + server.Url, StringComparison.Ordinal) && m.Contains("is unreachable", StringComparison.Ordinal))), TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready")).StatusCode);
+        Assert.Equal(served, (await ModelAsync(client)).GetProperty("runId").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/users/1/recommendations?k=5")).StatusCode);
+    }
+
     private static async Task<JsonElement> ModelAsync(HttpClient client) =>
         JsonDocument.Parse(await client.GetStringAsync("/model")).RootElement.Clone();
 
@@ -200,9 +223,11 @@ internal sealed class ServerApiFactory : WebApplicationFactory<ApiEntryPoint>
     private readonly string _mlruns;
     private readonly string _cache;
     private readonly double _interval;
+    private readonly ILoggerProvider? _logs;
 
-    public ServerApiFactory(string trackingUri, string mlruns, string cache, double interval)
+    public ServerApiFactory(string trackingUri, string mlruns, string cache, double interval, ILoggerProvider? logs = null)
     {
+        _logs = logs;
         _trackingUri = trackingUri;
         _mlruns = mlruns;
         _cache = cache;
@@ -218,5 +243,34 @@ internal sealed class ServerApiFactory : WebApplicationFactory<ApiEntryPoint>
         builder.UseSetting("LatentLens:MlrunsPath", _mlruns);
         builder.UseSetting("LatentLens:ModelCachePath", _cache);
         builder.UseSetting("LatentLens:ReloadIntervalSeconds", _interval.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (_logs is not null)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(_logs));
+        }
+    }
+}
+
+/// <summary>Every log line of the API (message and exception message), for asserting on what it said.</summary>
+internal sealed class RecordingLoggerProvider : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+    public IReadOnlyList<string> Messages => [.. _messages];
+
+    public ILogger CreateLogger(string categoryName) => new Recorder(_messages);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Recorder(System.Collections.Concurrent.ConcurrentQueue<string> messages) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            messages.Enqueue($"{formatter(state, exception)}: {exception?.Message}");
     }
 }
