@@ -156,10 +156,6 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
         return new RegisteredModelInfo(model.Name, model.Description, model.CreationTimestamp ?? 0, model.LastUpdatedTimestamp ?? 0, aliases, ToDictionary(model.Tags), versions);
     }
 
-    /// <summary>The version an alias points at (<c>GET registered-models/alias</c>), or null.</summary>
-    public int? ResolveAlias(string modelName, string alias) =>
-        Client.GetOrNull("registered-models/alias", [("name", modelName), ("alias", alias)], MlflowJson.Default.ModelVersionResponse)?.ModelVersion is { } v ? ParseVersion(v.Version) : null;
-
     private List<MlflowModelVersion> SearchVersions(string filter)
     {
         var versions = new List<MlflowModelVersion>();
@@ -338,6 +334,12 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
             }
 
             return model;
+        }
+        catch (TrackingServerException ex) when (ex.Status is >= 400 and < 500 && ex.Status is not 408 and not 429)
+        {
+            // The server answered that the model cannot be had (missing or forbidden file): the model is
+            // rejected as a broken one is in a folder. Unreachable or 5xx stays an error, retried next poll.
+            throw new InvalidDataException($"the model of run {run.RunId} cannot be downloaded: {ex.Message}", ex);
         }
         finally
         {

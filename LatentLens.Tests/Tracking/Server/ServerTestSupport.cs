@@ -18,26 +18,8 @@ internal static class ServerTestSupport
         return (exit, output.ToString(), error.ToString());
     }
 
-    /// <summary>40 users x 30 items (numeric ids, as the API takes them), about half rated: trains in well under a second.</summary>
-    public static string SmallRatings(string folder)
-    {
-        var path = Path.Combine(folder, "ratings.csv");
-        var lines = new List<string> { "user,item,rating" };
-        var random = new Random(1);
-        for (var u = 0; u < 40; u++)
-        {
-            for (var i = 0; i < 30; i++)
-            {
-                if (random.NextDouble() < 0.5)
-                {
-                    lines.Add($"{u + 1},{i + 1},{1 + ((u + i) % 5)}");
-                }
-            }
-        }
-
-        File.WriteAllLines(path, lines);
-        return path;
-    }
+    /// <summary>Small ratings with numeric ids, as the API takes them.</summary>
+    public static string SmallRatings(string folder) => TestData.SmallRatingsCsv(folder, numericIds: true);
 
     public static int ClosedPort()
     {
