@@ -188,10 +188,14 @@ internal sealed class MlflowRestClient : IDisposable
         }
     }
 
-    public TResponse Post<TRequest, TResponse>(string endpoint, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType)
+    public TResponse Post<TRequest, TResponse>(string endpoint, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType) =>
+        Send(HttpMethod.Post, endpoint, request, requestType, responseType);
+
+    /// <summary>A call with a JSON body (POST, or PATCH for <c>registered-models/update</c>).</summary>
+    public TResponse Send<TRequest, TResponse>(HttpMethod method, string endpoint, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
-        return Parse(Send(HttpMethod.Post, ApiPrefix + endpoint, () => Json(body)), $"POST /{ApiPrefix}{endpoint}", responseType);
+        return Parse(Send(method, ApiPrefix + endpoint, () => Json(body)), $"{method} /{ApiPrefix}{endpoint}", responseType);
     }
 
     /// <summary>Uploads one artifact through the proxy: <paramref name="proxyPath"/> is relative to the server's artifact root.</summary>

@@ -72,6 +72,14 @@ internal sealed record SetAliasRequest(string Name, string Alias, string Version
 
 internal sealed record RunIdRequest(string RunId);
 
+internal sealed record ExperimentTagRequest(string ExperimentId, string Key, string Value);
+
+internal sealed record RegisteredModelTagRequest(string Name, string Key, string Value);
+
+internal sealed record UpdateRegisteredModelRequest(string Name, string? Description);
+
+internal sealed record ModelVersionTagRequest(string Name, string Version, string Key, string Value);
+
 internal sealed record Empty;
 
 [JsonSourceGenerationOptions(
@@ -98,5 +106,9 @@ internal sealed record Empty;
 [JsonSerializable(typeof(SearchModelVersionsResponse))]
 [JsonSerializable(typeof(SetAliasRequest))]
 [JsonSerializable(typeof(RunIdRequest))]
+[JsonSerializable(typeof(ExperimentTagRequest))]
+[JsonSerializable(typeof(RegisteredModelTagRequest))]
+[JsonSerializable(typeof(UpdateRegisteredModelRequest))]
+[JsonSerializable(typeof(ModelVersionTagRequest))]
 [JsonSerializable(typeof(Empty))]
 internal sealed partial class MlflowJson : JsonSerializerContext;

@@ -17,9 +17,10 @@ internal sealed record MigrationSummary(
     IReadOnlyList<string> Skipped);
 
 /// <summary>
-/// Copies a file store into a tracking server: every active run of every experiment (params, whole
-/// metric histories with their steps and timestamps, tags, dataset inputs, artifacts, status, start and
-/// end times) and every registered model's versions and aliases. Idempotent: each copied run carries
+/// Copies a file store into a tracking server: every active experiment with its tags, every active run
+/// (params, whole metric histories with their steps and timestamps, tags, dataset inputs, artifacts,
+/// status, start and end times) and every registered model (description, tags, versions in order with
+/// their descriptions and tags, aliases). Deleted experiments and runs are not copied. Idempotent: each copied run carries
 /// <see cref="SourceRunTag"/> and, once complete, <see cref="CompleteTag"/>; a second migration skips
 /// complete runs, and deletes and copies again a run an interrupted migration left incomplete. Run ids
 /// inside tags (<c>mlflow.parentRunId</c>, <c>best_run_id</c>, <c>mlflow.log-model.history</c>) are
@@ -49,6 +50,10 @@ internal static class StoreMigration
         {
             var runs = runReader.ReadRuns(experiment.Id);
             var targetExperiment = target.GetOrCreateExperiment(experiment.Name);
+            foreach (var (key, value) in experiment.Tags)
+            {
+                target.Client.Post("experiments/set-experiment-tag", new ExperimentTagRequest(targetExperiment, key, value), MlflowJson.Default.ExperimentTagRequest, MlflowJson.Default.Empty);
+            }
             var existing = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var run in target.SearchRuns(targetExperiment, "ACTIVE_ONLY"))
             {
@@ -150,6 +155,11 @@ internal static class StoreMigration
             }
 
             var before = target.FindRegisteredModel(model.Name)?.Versions ?? [];
+            if (model.Versions.Any(v => ids.ContainsKey(v.RunId)))
+            {
+                CopyModelMetadata(target, model);
+            }
+
             var versions = new Dictionary<int, int>();
             foreach (var version in model.Versions.OrderBy(v => v.Version))
             {
@@ -166,7 +176,13 @@ internal static class StoreMigration
                     continue;
                 }
 
-                versions[version.Version] = target.RegisterVersion(model.Name, string.Empty, runId, DescriptionOf(root, model.Name, version.Version));
+                var number = target.RegisterVersion(model.Name, string.Empty, runId, DescriptionOf(root, model.Name, version.Version));
+                versions[version.Version] = number;
+                foreach (var (key, value) in version.Tags)
+                {
+                    target.Client.Post("model-versions/set-tag", new ModelVersionTagRequest(model.Name, number.ToString(CultureInfo.InvariantCulture), key, value), MlflowJson.Default.ModelVersionTagRequest, MlflowJson.Default.Empty);
+                }
+
                 created++;
             }
 
@@ -185,6 +201,29 @@ internal static class StoreMigration
         }
 
         return (created, existed, aliases, skipped);
+    }
+
+    /// <summary>The registered model itself: created with the description and tags it has in the file store (set again on every migration: idempotent).</summary>
+    private static void CopyModelMetadata(MlflowServerStore target, RegisteredModelInfo model)
+    {
+        try
+        {
+            target.Client.Post("registered-models/create", new RegisteredModelRequest(model.Name), MlflowJson.Default.RegisteredModelRequest, MlflowJson.Default.RegisteredModelResponse);
+        }
+        catch (TrackingServerException ex) when (ex.IsAlreadyExists)
+        {
+            // Registered before, by an earlier migration or a trainer.
+        }
+
+        if (!string.IsNullOrEmpty(model.Description))
+        {
+            target.Client.Send(HttpMethod.Patch, "registered-models/update", new UpdateRegisteredModelRequest(model.Name, model.Description), MlflowJson.Default.UpdateRegisteredModelRequest, MlflowJson.Default.RegisteredModelResponse);
+        }
+
+        foreach (var (key, value) in model.Tags)
+        {
+            target.Client.Post("registered-models/set-tag", new RegisteredModelTagRequest(model.Name, key, value), MlflowJson.Default.RegisteredModelTagRequest, MlflowJson.Default.Empty);
+        }
     }
 
     /// <summary>A version's description, read from its meta.yaml (the reader keeps only what serving needs).</summary>

@@ -167,6 +167,7 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
         }
 
         var registry = source.FindRegisteredModel(Model)!;
+        Assert.Equal(registry.Description, (await rest.GetAsync($"registered-models/get?name={Model}")).GetProperty("registered_model").GetProperty("description").GetString());
         var versions = await rest.VersionsAsync(Model);
         Assert.Equal(registry.Versions.Count, versions.Count);
         Assert.Equal(registry.Versions.Select(v => ids[v.RunId]).Order(), versions.Select(v => v.GetProperty("run_id").GetString()!).Order());
