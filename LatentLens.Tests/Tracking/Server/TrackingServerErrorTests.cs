@@ -178,6 +178,38 @@ public sealed class TrackingServerErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task TrackingUriAndMlrunsTogetherAreRefused()
+    {
+        var (exit, _, error) = await ServerTestSupport.RunCliAsync("promote", "--tracking-uri", "http://127.0.0.1:5000", "--mlruns", Path.Combine(_dir, "mlruns"));
+
+        Assert.Equal(1, exit);
+        AssertOneCleanLine(error);
+        Assert.Contains("Give --tracking-uri or --mlruns, not both.", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgresql://db/mlflow")]
+    [InlineData("http://")]
+    public void AnUnusableTrackingUriInTheApisSettingsFailsStartUpNamingTheSetting(string uri)
+    {
+        using var factory = new ServerApiFactory(uri, Path.Combine(_dir, "mlruns"), Path.Combine(_dir, "cache"), 1, setting: "LatentLens:TrackingUri");
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        var messages = string.Join(" | ", Flatten(error).Select(e => e.Message));
+        Assert.Contains("LatentLens:TrackingUri", messages, StringComparison.Ordinal);
+        Assert.IsType<Microsoft.Extensions.Options.OptionsValidationException>(Flatten(error).Last());
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
+    }
+
+    [Fact]
     public async Task MigrateNeedsAServer()
     {
         var (exit, _, error) = await ServerTestSupport.RunCliAsync("migrate", "--mlruns", Path.Combine(TestPaths.RepositoryRoot, "mlruns"), "--tracking-uri", Path.Combine(_dir, "other"));

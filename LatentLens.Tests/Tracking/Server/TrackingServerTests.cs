@@ -225,10 +225,13 @@ internal sealed class ServerApiFactory : WebApplicationFactory<ApiEntryPoint>
     private readonly string _cache;
     private readonly double _interval;
     private readonly ILoggerProvider? _logs;
+    private readonly string _setting;
 
-    public ServerApiFactory(string trackingUri, string mlruns, string cache, double interval, ILoggerProvider? logs = null)
+    /// <param name="setting">Where the URI is given: MLflow's environment variable, or <c>LatentLens:TrackingUri</c>.</param>
+    public ServerApiFactory(string trackingUri, string mlruns, string cache, double interval, ILoggerProvider? logs = null, string setting = "MLFLOW_TRACKING_URI")
     {
         _logs = logs;
+        _setting = setting;
         _trackingUri = trackingUri;
         _mlruns = mlruns;
         _cache = cache;
@@ -240,7 +243,7 @@ internal sealed class ServerApiFactory : WebApplicationFactory<ApiEntryPoint>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("MLFLOW_TRACKING_URI", _trackingUri);
+        builder.UseSetting(_setting, _trackingUri);
         builder.UseSetting("LatentLens:MlrunsPath", _mlruns);
         builder.UseSetting("LatentLens:ModelCachePath", _cache);
         builder.UseSetting("LatentLens:ReloadIntervalSeconds", _interval.ToString(System.Globalization.CultureInfo.InvariantCulture));
