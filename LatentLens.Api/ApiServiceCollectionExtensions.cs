@@ -1,7 +1,7 @@
 using LatentLens.Api.Apis;
 using LatentLens.Api.Serving;
 using LatentLens.Api.Tracking;
-using LatentLens.Api.Tracking.FileStore;
+using LatentLens.Api.Tracking.Stores;
 using Microsoft.Extensions.Options;
 
 namespace LatentLens.Api;
@@ -19,7 +19,16 @@ internal static class ApiServiceCollectionExtensions
             .Bind(builder.Configuration.GetSection(LatentLensOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<ITrackingStore>(services => new MlflowStore(services.GetRequiredService<IOptions<LatentLensOptions>>().Value.GetMlrunsFullPath()));
+        // One rule with the command line: LatentLens:TrackingUri, else MLFLOW_TRACKING_URI, else the file store LatentLens:MlrunsPath.
+        var configuration = builder.Configuration;
+        builder.Services.AddSingleton<ITrackingStore>(services =>
+        {
+            var options = services.GetRequiredService<IOptions<LatentLensOptions>>().Value;
+            var uri = options.TrackingUri is { Length: > 0 } configured ? configured
+                : configuration[TrackingStores.TrackingUriVariable] is { Length: > 0 } fromEnvironment ? fromEnvironment
+                : options.GetMlrunsFullPath();
+            return TrackingStores.Open(uri, options.ModelCachePath);
+        });
         builder.Services.AddSingleton<ModelStore>();
         builder.Services.AddHostedService<ModelWatcher>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: [Microsoft.Extensions.Hosting.Extensions.ReadyTag]);

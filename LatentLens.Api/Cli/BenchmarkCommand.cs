@@ -8,7 +8,6 @@ using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
 using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
-using LatentLens.Api.Tracking.FileStore;
 
 namespace LatentLens.Api.Cli;
 
@@ -31,24 +30,26 @@ internal static class BenchmarkCommand
     private static Command BuildServe()
     {
         var mlruns = TrackingOptions.Mlruns();
+        var trackingUri = TrackingOptions.TrackingUri();
         var requests = ListOption.Int("--requests", "Recommendation calls to time.", defaultValue: 20_000, min: 100);
         var k = ListOption.Int("--k", "Items per recommendation.", defaultValue: 10, min: 1, max: 1000);
         var runId = new Option<string?>("--run-id") { Description = "Time this run's model instead of the champion." };
         var command = new Command("serve", "Time top-k recommendations in process with the champion model of the store (or --run-id): median and percentiles per call, bytes allocated per call.")
         {
-            mlruns, requests, k, runId,
+            mlruns, trackingUri, requests, k, runId,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => TrackingOptions.Guard(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
             WriteMachine(output);
-            var store = new MlflowStore(parse.GetValue(mlruns)!);
+            var store = TrackingOptions.Open(parse, mlruns, trackingUri);
+            using var disposeStore = store as IDisposable;
             var origin = parse.GetValue(runId) is { } id
                 ? store.FindRun(id) is { } run ? ModelOrigin.Of(run) : null
                 : ChampionResolver.Resolve(store, new ProblemSink());
             if (origin?.Run is null || origin.Defect is not null)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"error: no servable model in {store.Root}");
+                parse.InvocationConfiguration.Error.WriteLine($"error: no servable model in {store.Location}");
                 return 1;
             }
 
@@ -80,7 +81,7 @@ internal static class BenchmarkCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"top-{top} for random users, {count} calls: median {P(0.5):F1} µs, p90 {P(0.9):F1} µs, p99 {P(0.99):F1} µs, min {times[0]:F1} µs; allocated {allocated:F0} bytes per call (the result: {top} x 8 bytes + array header)"));
             return 0;
-        });
+        }));
         return command;
     }
 

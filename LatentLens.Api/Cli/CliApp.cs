@@ -5,7 +5,7 @@ namespace LatentLens.Api.Cli;
 /// <summary>The command line of LatentLens.Api: <c>dotnet run --project LatentLens.Api -- train ...</c>.</summary>
 internal static class CliApp
 {
-    private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "train", "benchmark", "register", "promote" };
+    private static readonly HashSet<string> Commands = new(StringComparer.Ordinal) { "train", "benchmark", "register", "promote", "migrate" };
 
     /// <summary>True when the first argument names a command, so the process is a CLI run, not the web server.</summary>
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
@@ -28,6 +28,7 @@ internal static class CliApp
         root.Subcommands.Add(BenchmarkCommand.Build());
         root.Subcommands.Add(RegistryCommands.Register());
         root.Subcommands.Add(RegistryCommands.Promote());
+        root.Subcommands.Add(MigrateCommand.Build());
         return root;
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using LatentLens.Api.Tracking;
-using LatentLens.Api.Tracking.FileStore;
 
 namespace LatentLens.Api.Cli;
 
@@ -13,14 +12,16 @@ internal static class RegistryCommands
         var runId = new Option<string>("--run-id") { Description = "The run whose model/ artifact becomes a new version.", Required = true };
         var alias = new Option<string?>("--alias") { Description = "Point this alias (e.g. champion) at the new version." };
         var mlruns = TrackingOptions.Mlruns();
+        var trackingUri = TrackingOptions.TrackingUri();
         var model = TrackingOptions.Model();
-        var command = new Command("register", "Register a run's model as a new version of the registered model (LatentLens-SVD).") { runId, alias, mlruns, model };
+        var command = new Command("register", "Register a run's model as a new version of the registered model (LatentLens-SVD).") { runId, alias, mlruns, trackingUri, model };
         command.SetAction(parse => Guard(parse, () =>
         {
-            var store = new MlflowStore(parse.GetValue(mlruns)!);
+            var store = TrackingOptions.Open(parse, mlruns, trackingUri);
+            using var disposeStore = store as IDisposable;
             var id = parse.GetValue(runId)!;
             var run = store.FindRun(id)
-                ?? throw new InvalidOperationException($"No run {id} in {store.Root}.");
+                ?? throw new InvalidOperationException($"No run {id} in {store.Location}.");
             if (run.Status != RunStatus.Finished)
             {
                 throw new InvalidOperationException($"Run {id} is {run.Status}, not finished: only finished runs are registered.");
@@ -47,13 +48,16 @@ internal static class RegistryCommands
         };
         var alias = new Option<string>("--alias") { Description = "The alias to move.", DefaultValueFactory = _ => LatentLensConventions.ChampionAlias };
         var mlruns = TrackingOptions.Mlruns();
+        var trackingUri = TrackingOptions.TrackingUri();
         var experiment = TrackingOptions.Experiment();
         var model = TrackingOptions.Model();
-        var command = new Command("promote", "Move the alias (champion) to the version of the best finished run, registering it if needed.") { bestBy, alias, mlruns, experiment, model };
+        var command = new Command("promote", "Move the alias (champion) to the version of the best finished run, registering it if needed.") { bestBy, alias, mlruns, trackingUri, experiment, model };
         command.SetAction(parse => Guard(parse, () =>
         {
             var direction = Recommender.Evaluation.MetricCatalog.HigherIsBetter(parse.GetValue(bestBy)!) ? "higher is better" : "lower is better";
-            var result = Promotion.PromoteBest(new MlflowStore(parse.GetValue(mlruns)!), parse.GetValue(experiment)!, parse.GetValue(bestBy)!, parse.GetValue(model)!, parse.GetValue(alias)!);
+            var store = TrackingOptions.Open(parse, mlruns, trackingUri);
+            using var disposeStore = store as IDisposable;
+            var result = Promotion.PromoteBest(store, parse.GetValue(experiment)!, parse.GetValue(bestBy)!, parse.GetValue(model)!, parse.GetValue(alias)!);
             var name = parse.GetValue(alias);
             var metric = parse.GetValue(bestBy);
             var was = result.PreviousVersion is { } p ? FormattableString.Invariant($"version {p}") : "unset";

@@ -4,7 +4,6 @@ using System.Text;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
-using LatentLens.Api.Tracking.FileStore;
 
 namespace LatentLens.Api.Cli;
 
@@ -18,6 +17,7 @@ internal static class SimilarityBenchmark
     public static Command Build()
     {
         var mlruns = TrackingOptions.Mlruns();
+        var trackingUri = TrackingOptions.TrackingUri();
         var runId = new Option<string?>("--run-id") { Description = "Use this run's model instead of the champion." };
         var movies = new Option<string>("--movies")
         {
@@ -29,19 +29,20 @@ internal static class SimilarityBenchmark
         var k = ListOption.Int("--k", "Similar items per item.", defaultValue: 10, min: 1, max: 1000);
         var command = new Command("similar", "Mean genre Jaccard between the most-rated items and their k most similar items, per shrinkage λ.")
         {
-            mlruns, runId, movies, shrinkage, top, k,
+            mlruns, trackingUri, runId, movies, shrinkage, top, k,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => TrackingOptions.Guard(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var store = new MlflowStore(parse.GetValue(mlruns)!);
+            var store = TrackingOptions.Open(parse, mlruns, trackingUri);
+            using var disposeStore = store as IDisposable;
             var origin = parse.GetValue(runId) is { } id
                 ? store.FindRun(id) is { } run ? ModelOrigin.Of(run) : null
                 : ChampionResolver.Resolve(store, new ProblemSink());
             if (origin?.Run is null || origin.Defect is not null)
             {
-                error.WriteLine($"error: no servable model in {store.Root}");
+                error.WriteLine($"error: no servable model in {store.Location}");
                 return 1;
             }
 
@@ -93,7 +94,7 @@ internal static class SimilarityBenchmark
             }
 
             return 0;
-        });
+        }));
         return command;
     }
 

@@ -5,7 +5,6 @@ using System.Text.Json.Nodes;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
-using LatentLens.Api.Tracking.FileStore;
 using LatentLens.Api.Training;
 
 namespace LatentLens.Api.Cli;
@@ -81,6 +80,7 @@ internal sealed class TrainCommand
     };
 
     private readonly Option<string> _mlruns = TrackingOptions.Mlruns();
+    private readonly Option<string?> _trackingUri = TrackingOptions.TrackingUri();
     private readonly Option<string> _experiment = TrackingOptions.Experiment();
 
     private readonly Option<bool> _noTrack = new("--no-track")
@@ -109,7 +109,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
@@ -172,7 +172,8 @@ internal sealed class TrainCommand
             };
             // Under the app host (the trainer resource) the spans and epoch metrics go to the dashboard.
             using var telemetry = CommandLineTelemetry.Start(TrainingTelemetry.Name);
-            var store = track ? new MlflowStore(parse.GetValue(_mlruns)!) : null;
+            var store = track ? TrackingOptions.Open(parse, _mlruns, _trackingUri) : null;
+            using var disposeStore = store as IDisposable;
             var outcome = TrainingPipeline.Run(store, request, new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), cancellationToken);
             if (json)
             {

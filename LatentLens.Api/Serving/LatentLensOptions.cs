@@ -15,6 +15,16 @@ internal sealed class LatentLensOptions : IValidatableObject
     [Required(AllowEmptyStrings = false, ErrorMessage = MlrunsPathMissing)]
     public string MlrunsPath { get; set; } = "mlruns";
 
+    /// <summary>
+    /// Where runs are tracked, as MLflow's clients take it: <c>http(s)://HOST:PORT</c> for a tracking server,
+    /// a folder or <c>file:</c> URI for a file store. Unset: the environment's <c>MLFLOW_TRACKING_URI</c>,
+    /// else <see cref="MlrunsPath"/>.
+    /// </summary>
+    public string? TrackingUri { get; set; }
+
+    /// <summary>Where models downloaded from a tracking server are kept (default: <c>models/&lt;server&gt;</c> in LatentLens' cache folder).</summary>
+    public string? ModelCachePath { get; set; }
+
     /// <summary>How often the store is checked for a new champion.</summary>
     [Range(0.1, 3600)]
     public double ReloadIntervalSeconds { get; set; } = 2;
@@ -46,6 +56,24 @@ internal sealed class LatentLensOptions : IValidatableObject
         catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
         {
             error = ex.Message;
+        }
+
+        string? uriError = null;
+        if (error is null && !string.IsNullOrWhiteSpace(TrackingUri))
+        {
+            try
+            {
+                _ = Tracking.Stores.TrackingStores.IsServer(TrackingUri) ? Tracking.Stores.TrackingStores.ServerUri(TrackingUri).AbsoluteUri : Tracking.Stores.TrackingStores.FileStorePath(TrackingUri);
+            }
+            catch (ArgumentException ex)
+            {
+                uriError = ex.Message;
+            }
+        }
+
+        if (uriError is not null)
+        {
+            yield return new ValidationResult($"{SectionName}:{nameof(TrackingUri)}: {uriError}", [nameof(TrackingUri)]);
         }
 
         if (error is not null)

@@ -5,9 +5,12 @@ namespace LatentLens.Api.Tracking;
 /// <summary>
 /// What the training pipeline, the command line and the API need from MLflow: experiments, runs
 /// (params, metrics, tags, inputs, artifacts), the model registry and the model artifact of a run.
-/// The MLflow file store (<see cref="FileStore.MlflowStore"/>) implements it; a store behind MLflow's
-/// REST API is meant to be the second implementation. Reads never throw on bad data: what they
-/// could not read goes to the <see cref="ProblemSink"/> given (one per read) and is left out.
+/// Two implementations: the MLflow file store (<see cref="FileStore.MlflowStore"/>) and a tracking
+/// server's REST API (<see cref="Server.MlflowServerStore"/>); <c>Stores.TrackingStores.Open</c> picks one
+/// from a tracking URI. Reads never throw on bad data: what they could not read goes to the
+/// <see cref="ProblemSink"/> given (one per read) and is left out. A server that cannot be reached or
+/// answers an error throws <see cref="InvalidOperationException"/> (<c>TrackingServerException</c>)
+/// naming the server and the call. Synchronous: every caller runs off the request path.
 /// </summary>
 internal interface ITrackingStore
 {
@@ -19,11 +22,18 @@ internal interface ITrackingStore
 
     ExperimentInfo? FindExperiment(string name, ProblemSink? problems = null);
 
-    /// <summary>The active runs of an experiment.</summary>
+    /// <summary>
+    /// The active runs of an experiment. <see cref="RunInfo.MetricHistories"/> holds every value from the
+    /// file store, but only each metric's latest value from a server (as <c>runs/search</c> answers):
+    /// <see cref="ReadMetricHistory"/> reads a whole history from either.
+    /// </summary>
     IReadOnlyList<RunInfo> ReadRuns(string experimentId, ProblemSink? problems = null);
 
     /// <summary>One run by id, read directly (not by listing every run).</summary>
     RunInfo? FindRun(string runId, ProblemSink? problems = null);
+
+    /// <summary>Every value of one metric of a run, in the order logged; empty when there is none.</summary>
+    IReadOnlyList<MetricPoint> ReadMetricHistory(string runId, string key);
 
     /// <summary>Starts a run: RUNNING until <see cref="IRunWriter.End"/>.</summary>
     IRunWriter StartRun(string experimentId, string runName, string userId);

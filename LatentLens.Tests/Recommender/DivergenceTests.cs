@@ -27,25 +27,7 @@ public sealed class DivergenceTests : IDisposable
         return (exit, output.ToString(), error.ToString());
     }
 
-    private string SmallCsv()
-    {
-        var path = Path.Combine(_dir, "ratings.csv");
-        var lines = new List<string> { "user,item,rating" };
-        var random = new Random(1);
-        for (var u = 0; u < 30; u++)
-        {
-            for (var i = 0; i < 20; i++)
-            {
-                if (random.NextDouble() < 0.5)
-                {
-                    lines.Add($"u{u},i{i},{1 + ((u + i) % 5)}");
-                }
-            }
-        }
-
-        File.WriteAllLines(path, lines);
-        return path;
-    }
+    private string SmallCsv() => TestData.SmallRatingsCsv(_dir, users: 30, items: 20);
 
     private static string ErrorLine(string error) =>
         Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error: ", StringComparison.Ordinal));

@@ -137,6 +137,9 @@ internal sealed class MlflowStore : ITrackingStore
     public RunInfo? FindRun(string runId, ProblemSink? problems = null) =>
         new RunReader(Root, problems ?? new ProblemSink()).FindRun(runId);
 
+    public IReadOnlyList<MetricPoint> ReadMetricHistory(string runId, string key) =>
+        FindRun(runId)?.MetricHistories.GetValueOrDefault(key) ?? [];
+
     public RegisteredModelInfo? FindRegisteredModel(string name, ProblemSink? problems = null) =>
         new RegistryReader(Root, problems ?? new ProblemSink()).FindRegisteredModel(name);
 
