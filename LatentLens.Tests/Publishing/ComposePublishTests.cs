@@ -200,8 +200,10 @@ public sealed class ComposePublishTests : IAsyncLifetime
             builder => builder.Resources.OfType<MlflowUiResource>().Single().Annotations.Add(new ContainerMountAnnotation("data", "/data", ContainerMountType.Volume, false)),
             cts.Token);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(anonymous, _output, cts.Token));
-        Assert.False(File.Exists(Path.Combine(_output, "docker-compose.yml")));
+        // A folder of its own: the models are built for publishing into _output, where Aspire may write too.
+        var folder = Path.Combine(_output, "step");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(anonymous, folder, cts.Token));
+        Assert.False(File.Exists(Path.Combine(folder, "docker-compose.yml")));
         var yaml = await RenderAsync(named, _output, cts.Token);
 
         Assert.Contains("'mlflow-ui'", error.Message, StringComparison.Ordinal);
@@ -222,12 +224,13 @@ public sealed class ComposePublishTests : IAsyncLifetime
         var elsewhere = await PublishModeModelAsync(builder => builder.AddDockerfile("web", context, "Other.Dockerfile"), cts.Token);
 
         var yaml = await RenderAsync(atRoot, _output, cts.Token);
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(elsewhere, _output, cts.Token));
+        var folder = Path.Combine(_output, "step");
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(elsewhere, folder, cts.Token));
 
         Assert.Contains("  web:\n    build: ./web\n", yaml, StringComparison.Ordinal);
         Assert.Contains("'web'", error.Message, StringComparison.Ordinal);
         Assert.Contains("Other.Dockerfile", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_output, "docker-compose.yml")));
+        Assert.False(File.Exists(Path.Combine(folder, "docker-compose.yml")));
     }
 
     [Fact]
