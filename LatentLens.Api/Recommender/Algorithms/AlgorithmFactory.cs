@@ -22,6 +22,7 @@ internal static class AlgorithmFactory
     public static bool Accepts(string algorithm, string parameter) => (algorithm, parameter) switch
     {
         (Bpmf, "factors" or "samples" or "burn-in" or "thin" or "implicit") => true,
+        (_, "samples" or "burn-in" or "thin" or "implicit") => false,
         (FunkSvd or SvdPlusPlus, _) => true,
         (Baseline, "epochs" or "reg") => true,
         (PureSvd, "factors") => true,
