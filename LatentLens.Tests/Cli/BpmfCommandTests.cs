@@ -74,7 +74,9 @@ public sealed class BpmfCommandTests : IDisposable
         Assert.True(exit == 0, error);
         Assert.Contains("test RMSE", error, StringComparison.Ordinal);
         using var json = JsonDocument.Parse(output);
-        Assert.Equal("bpmf", json.RootElement.GetProperty("results")[0].GetProperty("algorithm").GetString());
+        var result = json.RootElement.GetProperty("results")[0];
+        Assert.Equal("bpmf", result.GetProperty("algorithm").GetString());
+        Assert.Equal(12, result.GetProperty("folds")[0].GetProperty("test_rmse").GetArrayLength());
 
         var reader = new MlflowStoreReader(mlruns);
         var experiment = reader.ReadExperiments().Single(e => e.Name == "LatentLens-SVD-Evaluation");
