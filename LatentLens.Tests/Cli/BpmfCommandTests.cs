@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using LatentLens.Api.Cli;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Tracking.FileStore;
 
@@ -13,13 +12,7 @@ public sealed class BpmfCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CliRun.RunAsync(args);
 
     private string PlantedCsv()
     {
