@@ -219,9 +219,6 @@ internal sealed class BpmfSampler
         }
     }
 
-    /// <summary>The current observation precision α.</summary>
-    public double Alpha => _alpha;
-
     public FactorModel Run(string name, Action<EpochReport>? onEpoch, CancellationToken cancellationToken)
     {
         var kept = _o.KeptSamples;
