@@ -367,14 +367,10 @@ internal sealed class BpmfSampler
                     var e = values[r] - _mu - pu[k] - vi[k] - Dot(new ReadOnlySpan<double>(vi, k), t);
                     for (var a = 0; a < k; a++)
                     {
-                        var qa = vi[a];
-                        h[a] += e * qa;
-                        var row = g + (a * k);
-                        for (var c = 0; c <= a; c++)
-                        {
-                            row[c] += qa * vi[c];
-                        }
+                        h[a] += e * vi[a];
                     }
+
+                    AddLowerOuter(g, k, vi, k);
                 }
 
                 Mirror(new Span<double>(g, kk), k);
@@ -597,15 +593,10 @@ internal sealed class BpmfSampler
         {
             for (var a = 0; a < k; a++)
             {
-                var xa = x[a];
-                b[a] += target * xa;
-                var row = p + (a * d);
-                for (var c = 0; c <= a; c++)
-                {
-                    row[c] += xa * x[c];
-                }
+                b[a] += target * x[a];
             }
 
+            AddLowerOuter(p, d, x, k);
             b[k] += target;
             var last = p + (k * d);
             for (var c = 0; c < k; c++)
@@ -614,6 +605,21 @@ internal sealed class BpmfSampler
             }
 
             last[k] += 1;
+        }
+    }
+
+    /// <summary>p[a, c] += x[a]·x[c] for c ≤ a &lt; n, the rows of p <paramref name="stride"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddLowerOuter(double* p, int stride, double* x, int n)
+    {
+        for (var a = 0; a < n; a++)
+        {
+            var xa = x[a];
+            var row = p + (a * stride);
+            for (var c = 0; c <= a; c++)
+            {
+                row[c] += xa * x[c];
+            }
         }
     }
 
