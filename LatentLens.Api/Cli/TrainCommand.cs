@@ -42,7 +42,7 @@ internal sealed class TrainCommand
 
     private readonly Option<string[]> _algorithm = new("--algorithm")
     {
-        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS); a comma-separated list sweeps them.",
+        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS), bpmf (Bayesian MF by Gibbs sampling, with SVD++'s implicit features); a comma-separated list sweeps them.",
         HelpName = "NAME[,NAME...]",
         DefaultValueFactory = _ => [AlgorithmFactory.FunkSvd],
         CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],
@@ -52,6 +52,15 @@ internal sealed class TrainCommand
     private readonly Option<int[]> _epochs = ListOption.Ints("--epochs", "Training epochs (funksvd default 20, baseline 10).", min: 1);
     private readonly Option<double[]> _lr = ListOption.Doubles("--lr", "SGD learning rate (funksvd, default 0.005).", allowZero: false);
     private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; baseline and puresvd: both bias terms, default 15 for users and 10 for items).", allowZero: true);
+
+    private readonly Option<int[]> _samples = ListOption.Ints("--samples", "bpmf: Gibbs samples in all, burn-in included (default 100).", min: 1);
+    private readonly Option<int[]> _burnIn = ListOption.Ints("--burn-in", "bpmf: samples discarded before the posterior average starts (default 10; less than --samples).", min: 0);
+    private readonly Option<int> _thin = ListOption.Int("--thin", "bpmf: the served model averages the last sample and every THIN-th before it after the burn-in (default 3: 30 of 100 samples, 300 floats per row at rank 10).", defaultValue: new BpmfOptions().Thin, min: 1);
+
+    private readonly Option<bool> _noImplicit = new("--no-implicit")
+    {
+        Description = "bpmf: without SVD++'s implicit user features (the items each user rated).",
+    };
 
     private readonly Option<int> _seed = new("--seed")
     {
@@ -109,7 +118,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
@@ -146,7 +155,13 @@ internal sealed class TrainCommand
         {
             var grid = new ParameterGrid(
                 parse.GetValue(_algorithm)!, parse.GetValue(_factors) ?? [], parse.GetValue(_epochs) ?? [],
-                parse.GetValue(_lr) ?? [], parse.GetValue(_reg) ?? [], parse.GetValue(_seed));
+                parse.GetValue(_lr) ?? [], parse.GetValue(_reg) ?? [], parse.GetValue(_seed))
+            {
+                Samples = parse.GetValue(_samples) ?? [],
+                BurnIns = parse.GetValue(_burnIn) ?? [],
+                Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
+                Implicit = parse.GetValue(_noImplicit) ? false : null,
+            };
             var configurations = TrainingPipeline.Validate(grid);
             MetricCatalog.HigherIsBetter(parse.GetValue(_promoteBy)!);
             var track = !parse.GetValue(_noTrack);
@@ -232,8 +247,9 @@ internal sealed class TrainCommand
 
         public void Epoch(string fold, EpochReport report)
         {
+            var test = double.IsNaN(report.TestRmse) ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"  test RMSE {report.TestRmse:F4}");
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"    {fold} epoch {report.Epoch,3}  train RMSE {report.TrainRmse:F4}  {report.Elapsed.TotalSeconds:F3} s");
+                $"    {fold} epoch {report.Epoch,3}  train RMSE {report.TrainRmse:F4}{test}  {report.Elapsed.TotalSeconds:F3} s");
             if (_interactive)
             {
                 error.Write("\r" + line);

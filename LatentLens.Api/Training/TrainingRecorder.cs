@@ -116,6 +116,11 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
                 run.LogMetric(key, value);
             }
 
+            foreach (var (step, value) in TestHistory(result))
+            {
+                run.LogMetric("test_rmse", value, step);
+            }
+
             if (!result.PredictsRatings)
             {
                 run.SetTag("latentlens.rmse", $"not applicable: {algorithm.Name} ranks items and does not predict ratings");
@@ -196,6 +201,32 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
 
         metrics.Add(("ranking_users", result.RankingUsers));
         return metrics;
+    }
+
+    /// <summary>
+    /// The test RMSE per epoch (bpmf: per sample, of the running posterior mean) averaged over the splits,
+    /// for the steps every split reported it; empty for algorithms that do not measure it as they go.
+    /// </summary>
+    public static IReadOnlyList<(int Step, double Value)> TestHistory(EvaluationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Folds.Count == 0)
+        {
+            return [];
+        }
+
+        var steps = result.Folds.Min(f => f.Epochs.Count);
+        var history = new List<(int, double)>(steps);
+        for (var s = 0; s < steps; s++)
+        {
+            var values = result.Folds.Select(f => f.Epochs[s].TestRmse).ToList();
+            if (values.All(double.IsFinite))
+            {
+                history.Add((result.Folds[0].Epochs[s].Epoch, values.Average()));
+            }
+        }
+
+        return history;
     }
 
     /// <summary>A short digest of the ratings (8 hex digits, as MLflow's dataset digests).</summary>

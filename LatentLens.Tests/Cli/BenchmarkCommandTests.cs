@@ -1,4 +1,3 @@
-using LatentLens.Api.Cli;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Tests.Api;
 
@@ -7,13 +6,7 @@ namespace LatentLens.Tests.Cli;
 /// <summary>The benchmark commands run end to end on small inputs and refuse bad ones with a message.</summary>
 public sealed class BenchmarkCommandTests
 {
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CliRun.RunAsync(args);
 
     [Fact]
     public async Task ScaleFitsSyntheticRatingsAndReportsTimeAndMemory()

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LatentLens.Api.Cli;
 
 namespace LatentLens.Tests.Cli;
 
@@ -9,13 +8,7 @@ public sealed class TrainCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var exit = await CliApp.RunAsync(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CliRun.RunAsync(args);
 
     private string SmallCsv() => TestData.SmallRatingsCsv(_dir);
 

@@ -11,7 +11,14 @@ namespace LatentLens.Api.Recommender.Algorithms;
 /// (PureSVD: of the reconstructed entries; implicit ALS: its own loss, see the algorithm).
 /// </param>
 /// <param name="Elapsed">The time since training began.</param>
-internal readonly record struct EpochReport(int Epoch, double TrainRmse, TimeSpan Elapsed);
+internal readonly record struct EpochReport(int Epoch, double TrainRmse, TimeSpan Elapsed)
+{
+    /// <summary>
+    /// The RMSE on the test ratings given to the fit, where the algorithm measures it (bpmf: of the running
+    /// posterior mean, per sample); NaN otherwise.
+    /// </summary>
+    public double TestRmse { get; init; } = double.NaN;
+}
 
 /// <summary>A training algorithm: same seed and data, identical model.</summary>
 internal interface IRecommenderAlgorithm
@@ -26,6 +33,13 @@ internal interface IRecommenderAlgorithm
     string DisplayName { get; }
 
     FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Fits with the split's test ratings at hand, for algorithms that report their test error as they go
+    /// (<see cref="EpochReport.TestRmse"/>); the model must not depend on them. By default they are ignored.
+    /// </summary>
+    FactorModel Fit(Trainset trainset, IReadOnlyList<RawRating> probe, Action<EpochReport>? onEpoch, CancellationToken cancellationToken) =>
+        Fit(trainset, onEpoch, cancellationToken);
 }
 
 internal static class FactorLayout

@@ -1,7 +1,9 @@
 namespace LatentLens.Api.Recommender.Algorithms;
 
 /// <summary>Hyper-parameters as the command line gives them; null means the algorithm's default.</summary>
-internal sealed record AlgorithmSettings(string Algorithm, int? Factors = null, int? Epochs = null, double? LearningRate = null, double? Regularization = null, int Seed = 0);
+internal sealed record AlgorithmSettings(
+    string Algorithm, int? Factors = null, int? Epochs = null, double? LearningRate = null, double? Regularization = null, int Seed = 0,
+    int? Samples = null, int? BurnIn = null, int? Thin = null, bool? Implicit = null);
 
 internal static class AlgorithmFactory
 {
@@ -12,12 +14,15 @@ internal static class AlgorithmFactory
     public const string Popular = "popular";
     public const string SvdPlusPlus = "svdpp";
     public const string Als = "als";
+    public const string Bpmf = "bpmf";
 
-    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred, Als];
+    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred, Als, Bpmf];
 
-    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg).</summary>
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, samples, burn-in, thin, implicit).</summary>
     public static bool Accepts(string algorithm, string parameter) => (algorithm, parameter) switch
     {
+        (Bpmf, "factors" or "samples" or "burn-in" or "thin" or "implicit") => true,
+        (_, "samples" or "burn-in" or "thin" or "implicit") => false,
         (FunkSvd or SvdPlusPlus, _) => true,
         (Baseline, "epochs" or "reg") => true,
         (PureSvd, "factors") => true,
@@ -30,8 +35,21 @@ internal static class AlgorithmFactory
     public static IRecommenderAlgorithm Create(AlgorithmSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Algorithm != Bpmf)
+        {
+            Refuse(settings.Samples, "--samples", settings.Algorithm);
+            Refuse(settings.BurnIn, "--burn-in", settings.Algorithm);
+            Refuse(settings.Thin, "--thin", settings.Algorithm);
+            Refuse(settings.Implicit, "--no-implicit", settings.Algorithm);
+        }
+
         switch (settings.Algorithm)
         {
+            case Bpmf:
+                Refuse(settings.Epochs, "--epochs", Bpmf);
+                Refuse(settings.LearningRate, "--lr", Bpmf);
+                Refuse(settings.Regularization, "--reg", Bpmf);
+                return new Algorithms.Bpmf(BpmfWith(settings));
             case FunkSvd:
                 return new Algorithms.FunkSvd(WithSgdSettings(new FunkSvdOptions(), settings));
             case SvdPlusPlus:
@@ -83,6 +101,23 @@ internal static class AlgorithmFactory
             Regularization = settings.Regularization ?? defaults.Regularization,
             Seed = settings.Seed,
         });
+
+    /// <summary>The given sampler settings over bpmf's defaults, checked: a bad combination fails before any data is read.</summary>
+    private static BpmfOptions BpmfWith(AlgorithmSettings settings)
+    {
+        var defaults = new BpmfOptions();
+        var options = defaults with
+        {
+            Factors = settings.Factors ?? defaults.Factors,
+            Samples = settings.Samples ?? defaults.Samples,
+            BurnIn = settings.BurnIn ?? defaults.BurnIn,
+            Thin = settings.Thin ?? defaults.Thin,
+            Implicit = settings.Implicit ?? defaults.Implicit,
+            Seed = settings.Seed,
+        };
+        options.Validate();
+        return options;
+    }
 
     /// <summary>The baseline's ALS: <c>--reg</c> sets both its user and its item regularization.</summary>
     private static BaselineOptions BaselineWith(AlgorithmSettings settings)

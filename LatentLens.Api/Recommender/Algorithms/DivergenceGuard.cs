@@ -88,9 +88,12 @@ internal static class DivergenceGuard
 
         public string DisplayName => inner.DisplayName;
 
-        public FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default)
+        public FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default) =>
+            Fit(trainset, [], onEpoch, cancellationToken);
+
+        public FactorModel Fit(Trainset trainset, IReadOnlyList<RawRating> probe, Action<EpochReport>? onEpoch, CancellationToken cancellationToken)
         {
-            var model = inner.Fit(trainset, e =>
+            var model = inner.Fit(trainset, probe, e =>
             {
                 if (!double.IsFinite(e.TrainRmse))
                 {

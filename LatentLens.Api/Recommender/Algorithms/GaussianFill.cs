@@ -17,9 +17,15 @@ internal struct GaussianFill
     private Xoshiro _d;
 
     public GaussianFill(int seed)
+        : this((ulong)(uint)seed)
+    {
+    }
+
+    /// <summary>Streams from a 64-bit seed: the Gibbs samplers derive one per row and sample, so two rows never share a stream.</summary>
+    public GaussianFill(ulong seed)
     {
         // SplitMix64 expands the seed into the streams' states, as xoshiro's authors recommend.
-        var x = (ulong)(uint)seed;
+        var x = seed;
         _a = new Xoshiro(ref x);
         _b = new Xoshiro(ref x);
         _c = new Xoshiro(ref x);

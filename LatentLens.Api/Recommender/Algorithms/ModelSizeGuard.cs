@@ -32,6 +32,13 @@ internal static class ModelSizeGuard
         ArgumentNullException.ThrowIfNull(settings);
         var algorithm = AlgorithmFactory.Create(settings);
         long factors = algorithm.Parameters.TryGetValue("factors", out var f) ? long.Parse(f, CultureInfo.InvariantCulture) : 0;
+        long rank = factors;
+        if (algorithm is Bpmf bpmf)
+        {
+            // The served rows hold every kept sample side by side.
+            factors = bpmf.Options.SavedWidth;
+        }
+
         long stride = factors == 0 ? 0 : FactorLayout.StrideFor((int)Math.Min(factors, int.MaxValue - 64));
         long rows = (long)users + items;
 
@@ -41,6 +48,8 @@ internal static class ModelSizeGuard
         {
             // Surprise's SVDpp state: P, Q and the implicit-feedback Y rows in double.
             AlgorithmFactory.SvdPlusPlus => (rows + items) * factors * sizeof(double),
+            // The sampler's rows ([p, b], [q, b], y, s) and the implicit step's k×k matrices per user and per item.
+            AlgorithmFactory.Bpmf => ((rows * (rank + 1)) + (rows * rank) + (rows * rank * rank)) * sizeof(double),
             // The Gram matrices of the conjugate-gradient solver, one per core.
             AlgorithmFactory.Als => (Environment.ProcessorCount + 2L) * stride * stride * sizeof(float),
             // The dense Gram matrix of the smaller side, and the other side's dense columns.

@@ -50,6 +50,11 @@ internal static class EvaluationJson
             }
 
             fold["train_rmse"] = new JsonArray([.. f.Epochs.Select(e => Number(e.TrainRmse))]);
+            if (f.Epochs.Count > 0 && f.Epochs.All(e => double.IsFinite(e.TestRmse)))
+            {
+                // bpmf: the test RMSE of the running posterior mean, per sample.
+                fold["test_rmse"] = new JsonArray([.. f.Epochs.Select(e => Number(e.TestRmse))]);
+            }
             folds.Add(fold);
         }
 

@@ -95,7 +95,7 @@ internal static class Evaluator
             // As in Surprise, fit time is the algorithm's fit alone: building the trainset is not part of it.
             var trainset = Trainset.Build(split.Train, scale);
             var clock = Stopwatch.StartNew();
-            var model = algorithm.Fit(trainset, e =>
+            var model = algorithm.Fit(trainset, split.Test, e =>
             {
                 epochs.Add(e);
                 progress?.Epoch(split.Name, e);

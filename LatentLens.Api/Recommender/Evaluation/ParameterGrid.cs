@@ -17,6 +17,18 @@ internal sealed record ParameterGrid(
     IReadOnlyList<double> Regularizations,
     int Seed)
 {
+    /// <summary>bpmf's Gibbs sweeps (<c>--samples</c>); empty: its default.</summary>
+    public IReadOnlyList<int> Samples { get; init; } = [];
+
+    /// <summary>bpmf's burn-in sweeps (<c>--burn-in</c>); empty: its default.</summary>
+    public IReadOnlyList<int> BurnIns { get; init; } = [];
+
+    /// <summary>bpmf's thinning of the kept samples (<c>--thin</c>); null: its default.</summary>
+    public int? Thin { get; init; }
+
+    /// <summary>bpmf's implicit user features (<c>--no-implicit</c> gives false); null: its default.</summary>
+    public bool? Implicit { get; init; }
+
     /// <summary>One configuration of one algorithm with its defaults.</summary>
     public static ParameterGrid Single(string algorithm, int seed = 0) => new([algorithm], [], [], [], [], seed);
 
@@ -30,6 +42,10 @@ internal sealed record ParameterGrid(
                 ? values.Select(v => (T?)v)
                 : [null];
 
+        T? Single<T>(T? value, string algorithm, string parameter)
+            where T : struct =>
+            algorithms.Count == 1 || AlgorithmFactory.Accepts(algorithm, parameter) ? value : null;
+
         var seen = new HashSet<AlgorithmSettings>();
         var configurations = new List<AlgorithmSettings>();
         foreach (var algorithm in algorithms)
@@ -42,10 +58,17 @@ internal sealed record ParameterGrid(
                     {
                         foreach (var reg in Values(Regularizations, algorithm, "reg"))
                         {
-                            var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed);
-                            if (seen.Add(settings))
+                            foreach (var samples in Values(Samples, algorithm, "samples"))
                             {
-                                configurations.Add(settings);
+                                foreach (var burnIn in Values(BurnIns, algorithm, "burn-in"))
+                                {
+                                    var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed, samples, burnIn,
+                                        Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"));
+                                    if (seen.Add(settings))
+                                    {
+                                        configurations.Add(settings);
+                                    }
+                                }
                             }
                         }
                     }
@@ -61,7 +84,7 @@ internal sealed record ParameterGrid(
     {
         static string List<T>(IReadOnlyList<T> values) =>
             values.Count > 0 ? string.Join(",", values.Select(v => Convert.ToString(v, CultureInfo.InvariantCulture))) : "default";
-        return new Dictionary<string, string>
+        var sweep = new Dictionary<string, string>
         {
             ["sweep.algorithm"] = string.Join(",", Algorithms.Distinct()),
             ["sweep.factors"] = List(Factors),
@@ -70,6 +93,19 @@ internal sealed record ParameterGrid(
             ["sweep.reg"] = List(Regularizations),
             ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
         };
+
+        // The sampler's lists only when given, so sweeps without bpmf record what they always did.
+        if (Samples.Count > 0)
+        {
+            sweep["sweep.samples"] = List(Samples);
+        }
+
+        if (BurnIns.Count > 0)
+        {
+            sweep["sweep.burn_in"] = List(BurnIns);
+        }
+
+        return sweep;
     }
 
     /// <summary>The run name of a sweep's parent, e.g. <c>sweep-baseline-funksvd-3</c>.</summary>
