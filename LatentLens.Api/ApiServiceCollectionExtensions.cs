@@ -19,6 +19,7 @@ internal static class ApiServiceCollectionExtensions
             .Bind(builder.Configuration.GetSection(LatentLensOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         builder.Services.AddSingleton<ITrackingStore>(services => new MlflowStore(services.GetRequiredService<IOptions<LatentLensOptions>>().Value.GetMlrunsFullPath()));
         builder.Services.AddSingleton<ModelStore>();
         builder.Services.AddHostedService<ModelWatcher>();
