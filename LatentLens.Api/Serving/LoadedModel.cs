@@ -20,11 +20,17 @@ internal sealed class LoadedModel
         Saved = saved;
         Origin = origin;
         LoadedAt = loadedAt;
-        ItemNorms = Ranker.ItemNorms(saved.Model);
-        ItemSupport = Ranker.ItemSupport(saved);
-        DefaultSimilarityDivisors = Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage);
-        SearchTitles = [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)];
+        // What only similar items and search need is computed on their first use, not before the first recommendation.
+        _itemNorms = new(() => Ranker.ItemNorms(saved.Model));
+        _itemSupport = new(() => Ranker.ItemSupport(saved));
+        _defaultSimilarityDivisors = new(() => Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage));
+        _searchTitles = new(() => [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)]);
     }
+
+    private readonly Lazy<float[]> _itemNorms;
+    private readonly Lazy<int[]> _itemSupport;
+    private readonly Lazy<float[]> _defaultSimilarityDivisors;
+    private readonly Lazy<string[]> _searchTitles;
 
     public SavedModel Saved { get; }
 
@@ -37,19 +43,19 @@ internal sealed class LoadedModel
     /// <summary>λ of the support-shrunk cosine of similar items when the request does not say (docs/benchmarks.md: how it was chosen).</summary>
     public const double DefaultSimilarityShrinkage = 10;
 
-    public float[] ItemNorms { get; }
+    public float[] ItemNorms => _itemNorms.Value;
 
     /// <summary>Training ratings per item.</summary>
-    public int[] ItemSupport { get; }
+    public int[] ItemSupport => _itemSupport.Value;
 
     /// <summary>The divisors of similar items at <see cref="DefaultSimilarityShrinkage"/>, computed once per model.</summary>
-    public float[] DefaultSimilarityDivisors { get; }
+    public float[] DefaultSimilarityDivisors => _defaultSimilarityDivisors.Value;
 
     /// <summary>The k items most similar to <paramref name="item"/> by cosine shrunk with λ = <paramref name="shrinkage"/>.</summary>
     public ScoredItem[] Similar(int item, int k, double shrinkage) =>
         Ranker.Similar(Model, ItemNorms, shrinkage == DefaultSimilarityShrinkage ? DefaultSimilarityDivisors : Ranker.SimilarityDivisors(ItemNorms, ItemSupport, shrinkage), item, k);
 
-    public string[] SearchTitles { get; }
+    public string[] SearchTitles => _searchTitles.Value;
 
     public RecommendationCache Cache { get; } = new();
 
