@@ -19,7 +19,7 @@ internal sealed record PureSvdOptions
     /// <summary>
     /// Extra columns of the randomised range finder beyond <see cref="Factors"/> (Halko et al.'s p). Larger than
     /// their usual 5–10 because a rating matrix's spectrum is flat around the 50th singular value: on MovieLens 100K
-    /// u1 at 50 factors, p = 10 and q = 4 leave σ₅₀ 4 % low and move the top-10 metrics by up to 0.007;
+    /// u1 at 50 factors, p = 10 and q = 4 leave σ₅₀ 4 % low and move the top-10 metrics by up to 0.013;
     /// p = 60 and q = 5 leave it 0.1 % low and the metrics within 0.0025 of the exact SVD's (docs/benchmarks.md §12).
     /// </summary>
     public int Oversampling { get; init; } = 60;
