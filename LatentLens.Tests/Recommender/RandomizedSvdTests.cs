@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
@@ -141,29 +140,14 @@ public sealed class RandomizedSvdTests(ITestOutputHelper output)
         Assert.Equal(0.3952, m.Ndcg, 0.003);
         Assert.Equal(0.2506, m.Map, 0.003);
 
-        if (typeof(PureSvd).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false).OfType<DebuggableAttribute>().Any(d => d.IsJITOptimizerDisabled))
+        if (!FitTiming.IsOptimised)
         {
             output.WriteLine("not timed: LatentLens.Api was built without optimisation (run with -c Release)");
             return;
         }
 
         var trainset = Trainset.Build(train, RatingReaders.MovieLens100kScale);
-        var times = new List<double>();
-        var cpuTimes = new List<double>();
-        using var process = Process.GetCurrentProcess();
-        for (var run = 0; run < 9; run++)
-        {
-            process.Refresh();
-            var cpuBefore = process.TotalProcessorTime;
-            var clock = Stopwatch.StartNew();
-            puresvd.Fit(trainset);
-            times.Add(clock.Elapsed.TotalSeconds);
-            process.Refresh();
-            cpuTimes.Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
-        }
-
-        times.Sort();
-        cpuTimes.Sort();
+        var (times, cpuTimes) = FitTiming.Measure(() => puresvd.Fit(trainset));
         output.WriteLine(FormattableString.Invariant(
             $"puresvd f50 on u1.base ({trainset.Count} ratings, {trainset.UserCount} x {trainset.ItemCount}), {Environment.ProcessorCount} cores, load {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?")}: fit median {times[4]:F4} s (best {times[0]:F4}, worst {times[^1]:F4}); CPU time per fit median {cpuTimes[4]:F4} s (best {cpuTimes[0]:F4})"));
     }
