@@ -6,10 +6,12 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY LatentLens.ServiceDefaults/LatentLens.ServiceDefaults.csproj LatentLens.ServiceDefaults/
 COPY LatentLens.Api/LatentLens.Api.csproj LatentLens.Api/
-RUN dotnet restore LatentLens.Api/LatentLens.Api.csproj
+# ReadyToRun (precompiled code, less JIT at start: docs/benchmarks.md §14) for the build machine's platform;
+# the restore fetches its runtime and crossgen packs.
+RUN dotnet restore LatentLens.Api/LatentLens.Api.csproj -p:PublishReadyToRun=true
 COPY LatentLens.ServiceDefaults/ LatentLens.ServiceDefaults/
 COPY LatentLens.Api/ LatentLens.Api/
-RUN dotnet publish LatentLens.Api/LatentLens.Api.csproj --no-restore -c Release -o /app/publish -p:UseAppHost=false
+RUN dotnet publish LatentLens.Api/LatentLens.Api.csproj --no-restore -c Release -o /app/publish -p:UseAppHost=false -p:PublishReadyToRun=true
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final
 WORKDIR /app

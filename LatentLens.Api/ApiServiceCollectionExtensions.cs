@@ -19,6 +19,7 @@ internal static class ApiServiceCollectionExtensions
             .Bind(builder.Configuration.GetSection(LatentLensOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
         // One rule with the command line: LatentLens:TrackingUri, else MLFLOW_TRACKING_URI, else the file store LatentLens:MlrunsPath.
         var configuration = builder.Configuration;
         builder.Services.AddSingleton<ITrackingStore>(services =>

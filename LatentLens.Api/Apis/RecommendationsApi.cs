@@ -5,6 +5,8 @@ using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Serving;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using System.Text.Json.Serialization.Metadata;
 
 namespace LatentLens.Api.Apis;
 
@@ -33,9 +35,11 @@ internal static class RecommendationsApi
         return group;
     }
 
-    public static Results<Ok<RecommendationsResponse>, ValidationProblem, ProblemHttpResult> GetRecommendations(
-        string userId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "excludeRated")] string? excludeRated, ModelStore store)
+    public static Results<Utf8JsonOk<RecommendationsResponse>, ValidationProblem, ProblemHttpResult> GetRecommendations(
+        string userId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "excludeRated")] string? excludeRated, ModelStore store,
+        [FromServices] IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
+        ArgumentNullException.ThrowIfNull(json);
         if (!ApiProblems.TryId(userId, out var user))
         {
             return ApiProblems.Invalid("userId", $"'{userId}' is not a user id (a whole number).");
@@ -62,18 +66,25 @@ internal static class RecommendationsApi
             return ApiProblems.UnknownUser(user);
         }
 
+        // The whole answer, serialised once per (user, k, excludeRated) and kept with the model.
         var start = Stopwatch.GetTimestamp();
-        var top = loaded.Recommend(index, count, exclude);
+        var answer = loaded.Recommendations(index, count, exclude, SerializeRecommendations, (user, json.Value.SerializerOptions));
         LatentLensTelemetry.RecommendationDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        LatentLensTelemetry.RecommendationsServed.Add(top.Length);
+        LatentLensTelemetry.RecommendationsServed.Add(answer.Count);
+        return new Utf8JsonOk<RecommendationsResponse>(answer.Utf8Json);
+    }
 
+    /// <summary>The answer as <c>TypedResults.Ok</c> would write it: with the HTTP JSON options (their encoder keeps ' and non-ASCII letters as they are).</summary>
+    private static byte[] SerializeRecommendations(LoadedModel loaded, int index, int count, bool exclude, ScoredItem[] top, (string User, JsonSerializerOptions Options) state)
+    {
         var items = new RecommendedItem[top.Length];
         for (var j = 0; j < top.Length; j++)
         {
             items[j] = new RecommendedItem(loaded.Model.Items.ToRaw(top[j].Item), loaded.TitleOf(top[j].Item), Ranker.PredictedRating(loaded.Model, index, top[j]), top[j].Score);
         }
 
-        return TypedResults.Ok(new RecommendationsResponse(user, count, exclude, items));
+        var response = new RecommendationsResponse(state.User, count, exclude, items);
+        return JsonSerializer.SerializeToUtf8Bytes(response, (JsonTypeInfo<RecommendationsResponse>)state.Options.GetTypeInfo(typeof(RecommendationsResponse)));
     }
 
     public static Results<Ok<PredictionResponse>, ValidationProblem, ProblemHttpResult> GetPrediction(string userId, string itemId, ModelStore store)

@@ -20,11 +20,17 @@ internal sealed class LoadedModel
         Saved = saved;
         Origin = origin;
         LoadedAt = loadedAt;
-        ItemNorms = Ranker.ItemNorms(saved.Model);
-        ItemSupport = Ranker.ItemSupport(saved);
-        DefaultSimilarityDivisors = Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage);
-        SearchTitles = [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)];
+        // What only similar items and search need is computed on their first use, not before the first recommendation.
+        _itemNorms = new(() => Ranker.ItemNorms(saved.Model));
+        _itemSupport = new(() => Ranker.ItemSupport(saved));
+        _defaultSimilarityDivisors = new(() => Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage));
+        _searchTitles = new(() => [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)]);
     }
+
+    private readonly Lazy<float[]> _itemNorms;
+    private readonly Lazy<int[]> _itemSupport;
+    private readonly Lazy<float[]> _defaultSimilarityDivisors;
+    private readonly Lazy<string[]> _searchTitles;
 
     public SavedModel Saved { get; }
 
@@ -37,58 +43,79 @@ internal sealed class LoadedModel
     /// <summary>λ of the support-shrunk cosine of similar items when the request does not say (docs/benchmarks.md: how it was chosen).</summary>
     public const double DefaultSimilarityShrinkage = 10;
 
-    public float[] ItemNorms { get; }
+    public float[] ItemNorms => _itemNorms.Value;
 
     /// <summary>Training ratings per item.</summary>
-    public int[] ItemSupport { get; }
+    public int[] ItemSupport => _itemSupport.Value;
 
     /// <summary>The divisors of similar items at <see cref="DefaultSimilarityShrinkage"/>, computed once per model.</summary>
-    public float[] DefaultSimilarityDivisors { get; }
+    public float[] DefaultSimilarityDivisors => _defaultSimilarityDivisors.Value;
 
     /// <summary>The k items most similar to <paramref name="item"/> by cosine shrunk with λ = <paramref name="shrinkage"/>.</summary>
     public ScoredItem[] Similar(int item, int k, double shrinkage) =>
         Ranker.Similar(Model, ItemNorms, shrinkage == DefaultSimilarityShrinkage ? DefaultSimilarityDivisors : Ranker.SimilarityDivisors(ItemNorms, ItemSupport, shrinkage), item, k);
 
-    public string[] SearchTitles { get; }
+    public string[] SearchTitles => _searchTitles.Value;
 
     public RecommendationCache Cache { get; } = new();
 
     public string? TitleOf(int item) => Saved.Titles.TryGetValue(Model.Items.ToRaw(item), out var title) ? title : null;
 
-    /// <summary>The user's top k from the cache, ranking (once) what was not asked before.</summary>
-    public ScoredItem[] Recommend(int user, int k, bool excludeRated) =>
-        Cache.GetOrRank((user, k, excludeRated), key => Ranker.Recommend(Saved, key.User, key.K, key.ExcludeRated));
+    /// <summary>
+    /// The user's top k as the endpoint answers it, from the cache; what was not asked before is ranked and
+    /// serialised (by <paramref name="serialize"/>: the cache does not know the answer's format) once.
+    /// </summary>
+    public CachedRecommendations Recommendations<TState>(int user, int k, bool excludeRated, Func<LoadedModel, int, int, bool, ScoredItem[], TState, byte[]> serialize, TState state)
+    {
+        ArgumentNullException.ThrowIfNull(serialize);
+        var key = (user, k, excludeRated);
+        if (Cache.TryGet(key, out var cached))
+        {
+            return cached;
+        }
+
+        var top = Ranker.Recommend(Saved, user, k, excludeRated);
+        return Cache.Add(key, new CachedRecommendations(serialize(this, user, k, excludeRated, top, state), top.Length));
+    }
 }
 
+/// <summary>One answer of the recommendations endpoint: its serialised body and how many items it lists.</summary>
+internal sealed record CachedRecommendations(byte[] Utf8Json, int Count);
+
 /// <summary>
-/// Ranked items already computed for one model, by (user, k, excludeRated). A model never changes,
-/// so neither do its answers. Bounded: past <see cref="MaxEntries"/> answers are computed and not kept.
+/// Answers already computed for one model, by (user, k, excludeRated). A model never changes, so neither do its
+/// answers. Bounded: past <see cref="MaxEntries"/> answers or <see cref="MaxBytes"/> bytes of them, answers are
+/// computed and not kept (a hostile client asking for every k up to 1,000 of every user cannot fill the memory).
 /// </summary>
 internal sealed class RecommendationCache
 {
     public const int MaxEntries = 100_000;
 
-    private readonly ConcurrentDictionary<(int User, int K, bool ExcludeRated), ScoredItem[]> _entries = new();
+    public const long MaxBytes = 64L << 20;
+
+    private readonly ConcurrentDictionary<(int User, int K, bool ExcludeRated), CachedRecommendations> _entries = new();
     private long _rankings;
+    private long _bytes;
 
     /// <summary>How many rankings were computed (cache misses): what the cache saves is requests minus this.</summary>
     public long Rankings => Interlocked.Read(ref _rankings);
 
-    public ScoredItem[] GetOrRank((int User, int K, bool ExcludeRated) key, Func<(int User, int K, bool ExcludeRated), ScoredItem[]> rank)
+    /// <summary>Bytes of the answers kept.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public bool TryGet((int User, int K, bool ExcludeRated) key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CachedRecommendations? answer) =>
+        _entries.TryGetValue(key, out answer);
+
+    /// <summary>Counts a ranking and keeps its answer if there is room; returns the answer kept for the key.</summary>
+    public CachedRecommendations Add((int User, int K, bool ExcludeRated) key, CachedRecommendations answer)
     {
-        ArgumentNullException.ThrowIfNull(rank);
-        if (_entries.TryGetValue(key, out var cached))
-        {
-            return cached;
-        }
-
+        ArgumentNullException.ThrowIfNull(answer);
         Interlocked.Increment(ref _rankings);
-        var top = rank(key);
-        if (_entries.Count < MaxEntries)
+        if (_entries.Count < MaxEntries && Bytes + answer.Utf8Json.Length <= MaxBytes && _entries.TryAdd(key, answer))
         {
-            _entries.TryAdd(key, top);
+            Interlocked.Add(ref _bytes, answer.Utf8Json.Length);
         }
 
-        return top;
+        return answer;
     }
 }

@@ -12,14 +12,15 @@ namespace LatentLens.Api.Tracking;
 /// int32 rated-item lists) and <c>model.json</c> with the id maps, global mean, rating scale,
 /// titles and parameters. Python: <c>np.load("item_factors.npy")</c>, <c>json.load(open("model.json"))</c>.
 /// </summary>
-internal static class ModelArtifact
+internal static partial class ModelArtifact
 {
     public const int FormatVersion = 1;
     public const string FlavorName = "latentlens";
     public const string ArtifactPath = "model";
     public const string MlflowVersion = "2.12.1";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // Source-generated metadata (HeaderJson): no reflection when the API loads its first model (docs/benchmarks.md §14).
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, TypeInfoResolver = HeaderJson.Default };
 
     /// <summary>The files of the artifact, by name; <c>MLmodel</c> last, so a reader that finds it finds the rest.</summary>
     public static IReadOnlyList<(string Name, byte[] Content)> Build(SavedModel saved, string runId, string modelUuid, DateTime createdUtc)
@@ -264,6 +265,10 @@ internal static class ModelArtifact
             return data[^1] == count ? data : throw new InvalidDataException($"ends at {data[^1]}, but rated_items.npy holds {count} items");
         });
     }
+
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+    [JsonSerializable(typeof(ModelHeader))]
+    private sealed partial class HeaderJson : JsonSerializerContext;
 
     private sealed class ModelHeader
     {

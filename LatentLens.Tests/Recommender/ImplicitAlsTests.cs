@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
@@ -307,30 +306,14 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
         Assert.True(alsPrecision > popularPrecision + 0.03, $"als {alsPrecision}, most popular {popularPrecision}");
 
         // Timing means something only for optimised code; unoptimised, one fit takes seconds, so the suite skips the rest.
-        if (typeof(ImplicitAls).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false).OfType<DebuggableAttribute>().Any(d => d.IsJITOptimizerDisabled))
+        if (!FitTiming.IsOptimised)
         {
             output.WriteLine("not timed: LatentLens.Api was built without optimisation (run with -c Release)");
             return;
         }
 
-        // Wall time, and the process's CPU time: on a shared machine the CPU time per fit is the steadier figure.
         als.Fit(train);
-        var times = new List<double>();
-        var cpuTimes = new List<double>();
-        using var process = Process.GetCurrentProcess();
-        for (var run = 0; run < 9; run++)
-        {
-            process.Refresh();
-            var cpuBefore = process.TotalProcessorTime;
-            var clock = Stopwatch.StartNew();
-            als.Fit(train);
-            times.Add(clock.Elapsed.TotalSeconds);
-            process.Refresh();
-            cpuTimes.Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
-        }
-
-        times.Sort();
-        cpuTimes.Sort();
+        var (times, cpuTimes) = FitTiming.Measure(() => als.Fit(train));
         var median = times[times.Count / 2];
         var cpuMedian = cpuTimes[cpuTimes.Count / 2];
         var work = (double)train.Count * options.Iterations;

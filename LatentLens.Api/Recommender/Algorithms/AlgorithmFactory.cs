@@ -63,11 +63,11 @@ internal static class AlgorithmFactory
                 Refuse(settings.Epochs, "--epochs", PureSvd);
                 Refuse(settings.Regularization, "--reg", PureSvd);
                 var pure = new PureSvdOptions();
-                return new Algorithms.PureSvd(pure with { Factors = settings.Factors ?? pure.Factors });
+                return new Algorithms.PureSvd(pure with { Factors = settings.Factors ?? pure.Factors, Seed = settings.Seed });
             case PureSvdCentred:
                 Refuse(settings.LearningRate, "--lr", PureSvdCentred);
                 var centred = new PureSvdOptions { Centred = true };
-                return new Algorithms.PureSvd(centred with { Factors = settings.Factors ?? centred.Factors, Baseline = BaselineWith(settings) });
+                return new Algorithms.PureSvd(centred with { Factors = settings.Factors ?? centred.Factors, Baseline = BaselineWith(settings), Seed = settings.Seed });
             case Als:
                 // --epochs sets the ALS iterations, --reg its regularisation; α keeps implicit's default.
                 Refuse(settings.LearningRate, "--lr", Als);
