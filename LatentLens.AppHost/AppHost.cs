@@ -77,7 +77,11 @@ if (builder.ExecutionContext.IsRunMode)
     }
     else
     {
-        api.WithEnvironment(LatentLensConventions.MlrunsPathVariable, mlruns);
+        // MLflow's own variable too, so that one exported in the user's shell cannot point the API or the
+        // trainer at another store than the folder the MLflow UI shows.
+        api.WithEnvironment(LatentLensConventions.MlrunsPathVariable, mlruns)
+            .WithEnvironment(LatentLensConventions.TrackingUriVariable, mlruns);
+        trainer.WithEnvironment(LatentLensConventions.TrackingUriVariable, mlruns);
     }
 
     api.WithStartTrainerCommand(trainer);

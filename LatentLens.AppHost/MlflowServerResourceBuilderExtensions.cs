@@ -9,6 +9,7 @@ internal static class MlflowServerResourceBuilderExtensions
     public const int Port = 5000;
     public const string ArtifactsPath = "/mlartifacts";
     public const string DatabaseName = "mlflow";
+    public const string BackendStoreUriVariable = "MLFLOW_BACKEND_STORE_URI";
 
     /// <summary>
     /// Adds <c>postgres</c> (Aspire's PostgreSQL, data on the named volume <c>latentlens-postgres-data</c>)
@@ -32,10 +33,14 @@ internal static class MlflowServerResourceBuilderExtensions
         var endpoint = server.PrimaryEndpoint;
         var backend = ReferenceExpression.Create(
             $"postgresql://{server.UserNameReference}:{server.PasswordParameter}@{endpoint.Property(EndpointProperty.Host)}:{endpoint.Property(EndpointProperty.TargetPort)}/{DatabaseName}");
+        // The backend URI holds the password: given as MLflow's MLFLOW_BACKEND_STORE_URI (what --backend-store-uri
+        // reads when absent), not as an argument that ps, docker inspect and the dashboard would show.
         return builder.AddDockerfile(name, dockerContext)
             .WithHttpEndpoint(port: Port, targetPort: Port, name: HttpEndpointName)
             .WithArgs("mlflow", "server", "--host", "0.0.0.0", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--backend-store-uri", backend, "--serve-artifacts", "--artifacts-destination", ArtifactsPath)
+                "--serve-artifacts", "--artifacts-destination", ArtifactsPath)
+            .WithEnvironment(BackendStoreUriVariable, backend)
+            .WithPublishedEnvironment(BackendStoreUriVariable, backend)
             .WithVolume("latentlens-mlflow-artifacts", ArtifactsPath)
             .WithHttpHealthCheck(MlflowUiResource.HealthPath, endpointName: HttpEndpointName)
             .WithUrlForEndpoint(HttpEndpointName, url => url.DisplayText = "MLflow UI")

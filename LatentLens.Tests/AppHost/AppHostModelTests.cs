@@ -123,7 +123,10 @@ public sealed class AppHostModelTests
         Assert.Equal(
             ["train", "--algorithm", "funksvd", "--dataset", "ml-latest-small", "--register", "--promote-by", "rmse"],
             config.Arguments.Select(a => a.Value).ToArray());
-        Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), config.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value)["LatentLens__MlrunsPath"]);
+        var environment = config.EnvironmentVariables.ToDictionary(e => e.Key, e => e.Value);
+        Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), environment["LatentLens__MlrunsPath"]);
+        // MLflow's variable names the same folder: one exported in the user's shell cannot take the trainer elsewhere.
+        Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), environment["MLFLOW_TRACKING_URI"]);
         // Its arguments are app host parameters with defaults, changeable without editing code.
         var parameters = model.Resources.OfType<ParameterResource>().Select(p => p.Name).ToHashSet();
         Assert.Superset(new HashSet<string> { "trainer-algorithm", "trainer-dataset", "trainer-promote-by" }, parameters);

@@ -78,6 +78,22 @@ public sealed class ServerTopologyTests : IAsyncLifetime
         var postgres = model.Resources.Single(r => r.Name == "postgres");
         Assert.Contains(postgres.Annotations.OfType<ContainerMountAnnotation>(), m => m.Type == ContainerMountType.Volume && m.Source == "latentlens-postgres-data");
         Assert.Contains(mlflow.Annotations.OfType<WaitAnnotation>(), w => w.Resource.Name == "mlflow-db");
+        // The backend URI (it holds the password) is MLflow's variable, not an argument anyone can read in a process list.
+        var args = new List<object>();
+        foreach (var callback in mlflow.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
+        {
+            await callback.Callback(new CommandLineArgsCallbackContext(args, mlflow, CancellationToken.None));
+        }
+
+        Assert.Equal(["mlflow", "server", "--host", "0.0.0.0", "--port", "5000", "--serve-artifacts", "--artifacts-destination", "/mlartifacts"], args.Cast<string>());
+        var environment = new Dictionary<string, object>();
+        foreach (var callback in mlflow.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Run), mlflow, environment));
+        }
+
+        var backend = Assert.IsType<ReferenceExpression>(environment["MLFLOW_BACKEND_STORE_URI"]);
+        Assert.StartsWith("postgresql://", backend.Format, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -134,7 +150,9 @@ public sealed class ServerTopologyTests : IAsyncLifetime
                   - "5000:5000"
                 volumes:
                   - latentlens-mlflow-artifacts:/mlartifacts
-                command: mlflow server --host 0.0.0.0 --port 5000 --backend-store-uri postgresql://postgres:${POSTGRES_PASSWORD:?}@postgres:5432/mlflow --serve-artifacts --artifacts-destination /mlartifacts
+                command: mlflow server --host 0.0.0.0 --port 5000 --serve-artifacts --artifacts-destination /mlartifacts
+                environment:
+                  MLFLOW_BACKEND_STORE_URI: postgresql://postgres:${POSTGRES_PASSWORD:?}@postgres:5432/mlflow
                 depends_on:
                   - postgres
             volumes:

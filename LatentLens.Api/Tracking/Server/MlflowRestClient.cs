@@ -156,7 +156,8 @@ internal sealed class MlflowRestClient : IDisposable
             })
             .AddTimeout(settings.AttemptTimeout)
             .Build();
-        Server = baseUri.AbsoluteUri.TrimEnd('/');
+        // Named in messages and logs: without any user:password the URI may carry.
+        Server = new UriBuilder(baseUri) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri.TrimEnd('/');
     }
 
     /// <summary>The server, for messages.</summary>

@@ -335,10 +335,11 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
 
             return model;
         }
-        catch (TrackingServerException ex) when (ex.Status is >= 400 and < 500 && ex.Status is not 408 and not 429)
+        catch (TrackingServerException ex) when (ex.Status is 404 || ex.ErrorCode == "RESOURCE_DOES_NOT_EXIST")
         {
-            // The server answered that the model cannot be had (missing or forbidden file): the model is
-            // rejected as a broken one is in a folder. Unreachable or 5xx stays an error, retried next poll.
+            // The server answered that the model's files do not exist: the model is rejected as a broken one
+            // is in a folder. Anything else (401/403 from an expired token or a proxy, unreachable, 5xx) stays
+            // an error: the model being served keeps serving and the next poll tries again.
             throw new InvalidDataException($"the model of run {run.RunId} cannot be downloaded: {ex.Message}", ex);
         }
         finally
