@@ -13,7 +13,8 @@ namespace LatentLens.Tests.Publishing;
 /// </summary>
 public sealed partial class DockerfileTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    // A bound for a hang, not a speed check: the ReadyToRun publish takes minutes on a loaded 2-core machine.
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(8);
     private readonly string _root = TestPaths.NewTempFolder();
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
