@@ -42,7 +42,7 @@ internal sealed class TrainCommand
 
     private readonly Option<string[]> _algorithm = new("--algorithm")
     {
-        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS), bpmf (Bayesian MF by Gibbs sampling, with SVD++'s implicit features); a comma-separated list sweeps them.",
+        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS), bpmf (Bayesian MF by Gibbs sampling, with implicit user and item features); a comma-separated list sweeps them.",
         HelpName = "NAME[,NAME...]",
         DefaultValueFactory = _ => [AlgorithmFactory.FunkSvd],
         CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],
@@ -59,7 +59,12 @@ internal sealed class TrainCommand
 
     private readonly Option<bool> _noImplicit = new("--no-implicit")
     {
-        Description = "bpmf: without SVD++'s implicit user features (the items each user rated).",
+        Description = "bpmf: without implicit features at all (neither the items each user rated nor the users who rated each item).",
+    };
+
+    private readonly Option<bool> _noItemImplicit = new("--no-item-implicit")
+    {
+        Description = "bpmf: without the implicit item features (the users who rated each item); the user features stay.",
     };
 
     private readonly Option<int> _seed = new("--seed")
@@ -118,7 +123,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
@@ -161,6 +166,7 @@ internal sealed class TrainCommand
                 BurnIns = parse.GetValue(_burnIn) ?? [],
                 Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
                 Implicit = parse.GetValue(_noImplicit) ? false : null,
+                ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
             };
             var configurations = TrainingPipeline.Validate(grid);
             MetricCatalog.HigherIsBetter(parse.GetValue(_promoteBy)!);

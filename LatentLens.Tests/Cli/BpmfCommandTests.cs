@@ -51,7 +51,7 @@ public sealed class BpmfCommandTests : IDisposable
         var (exit, output, _) = await RunAsync("train", "--help");
 
         Assert.Equal(0, exit);
-        foreach (var option in new[] { "--samples", "--burn-in", "--thin", "--no-implicit", "bpmf" })
+        foreach (var option in new[] { "--samples", "--burn-in", "--thin", "--no-implicit", "--no-item-implicit", "bpmf" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
         }
@@ -79,6 +79,7 @@ public sealed class BpmfCommandTests : IDisposable
         Assert.Equal("4", run.Params["burn_in"]);
         Assert.Equal("4", run.Params["kept_samples"]);
         Assert.Equal("true", run.Params["implicit"]);
+        Assert.Equal("true", run.Params["item_implicit"]);
         Assert.Equal(Enumerable.Range(1, 12).Select(s => (long)s), run.MetricHistories["train_rmse"].Select(p => p.Step));
         Assert.Equal(Enumerable.Range(1, 12).Select(s => (long)s), run.MetricHistories["test_rmse"].Select(p => p.Step));
         Assert.True(run.Metrics["rmse"] < 1.0, $"rmse {run.Metrics["rmse"]}");

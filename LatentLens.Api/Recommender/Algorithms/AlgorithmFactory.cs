@@ -3,7 +3,7 @@ namespace LatentLens.Api.Recommender.Algorithms;
 /// <summary>Hyper-parameters as the command line gives them; null means the algorithm's default.</summary>
 internal sealed record AlgorithmSettings(
     string Algorithm, int? Factors = null, int? Epochs = null, double? LearningRate = null, double? Regularization = null, int Seed = 0,
-    int? Samples = null, int? BurnIn = null, int? Thin = null, bool? Implicit = null);
+    int? Samples = null, int? BurnIn = null, int? Thin = null, bool? Implicit = null, bool? ItemImplicit = null);
 
 internal static class AlgorithmFactory
 {
@@ -18,11 +18,11 @@ internal static class AlgorithmFactory
 
     public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred, Als, Bpmf];
 
-    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, samples, burn-in, thin, implicit).</summary>
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, samples, burn-in, thin, implicit, item-implicit).</summary>
     public static bool Accepts(string algorithm, string parameter) => (algorithm, parameter) switch
     {
-        (Bpmf, "factors" or "samples" or "burn-in" or "thin" or "implicit") => true,
-        (_, "samples" or "burn-in" or "thin" or "implicit") => false,
+        (Bpmf, "factors" or "samples" or "burn-in" or "thin" or "implicit" or "item-implicit") => true,
+        (_, "samples" or "burn-in" or "thin" or "implicit" or "item-implicit") => false,
         (FunkSvd or SvdPlusPlus, _) => true,
         (Baseline, "epochs" or "reg") => true,
         (PureSvd, "factors") => true,
@@ -41,6 +41,7 @@ internal static class AlgorithmFactory
             Refuse(settings.BurnIn, "--burn-in", settings.Algorithm);
             Refuse(settings.Thin, "--thin", settings.Algorithm);
             Refuse(settings.Implicit, "--no-implicit", settings.Algorithm);
+            Refuse(settings.ItemImplicit, "--no-item-implicit", settings.Algorithm);
         }
 
         switch (settings.Algorithm)
@@ -113,6 +114,7 @@ internal static class AlgorithmFactory
             BurnIn = settings.BurnIn ?? defaults.BurnIn,
             Thin = settings.Thin ?? defaults.Thin,
             Implicit = settings.Implicit ?? defaults.Implicit,
+            ItemImplicit = settings.ItemImplicit ?? defaults.ItemImplicit,
             Seed = settings.Seed,
         };
         options.Validate();

@@ -21,6 +21,15 @@ internal sealed record BpmfOptions
     /// <summary>SVD++-style implicit user features: the user's vector is p_u + |N(u)|^(-1/2) Σ_{j∈N(u)} y_j.</summary>
     public bool Implicit { get; init; } = true;
 
+    /// <summary>
+    /// The symmetric implicit item features (with <see cref="Implicit"/> only): the item's vector is
+    /// q_i + |N(i)|^(-1/2) Σ_{v∈N(i)} z_v, N(i) the users who rated it (myFM's second relation block).
+    /// </summary>
+    public bool ItemImplicit { get; init; } = true;
+
+    /// <summary>Whether the item block is sampled: <see cref="Implicit"/> and <see cref="ItemImplicit"/>.</summary>
+    public bool ItemImplicitOn => Implicit && ItemImplicit;
+
     /// <summary>Sample the observation precision α from its Gamma posterior (else keep <see cref="Precision"/>).</summary>
     public bool SamplePrecision { get; init; } = true;
 
@@ -88,6 +97,7 @@ internal sealed record BpmfOptions
         ["thin"] = Invariant($"{Thin}"),
         ["kept_samples"] = Invariant($"{KeptSamples}"),
         ["implicit"] = Implicit ? "true" : "false",
+        ["item_implicit"] = ItemImplicitOn ? "true" : "false",
         ["sample_precision"] = SamplePrecision ? "true" : "false",
         ["precision"] = Precision.ToString("R", CultureInfo.InvariantCulture),
         ["init_std_dev"] = InitStdDev.ToString("R", CultureInfo.InvariantCulture),
@@ -99,22 +109,24 @@ internal sealed record BpmfOptions
 
 /// <summary>
 /// Bayesian probabilistic matrix factorisation by Gibbs sampling (Salakhutdinov and Mnih 2008) with
-/// Bayesian biases and, by default, SVD++'s implicit user features (Rendle's Bayesian SVD++, myFM's
-/// relation blocks): r = μ + b_u + b_i + q_i·(p_u + |N(u)|^(-1/2) Σ_{j∈N(u)} y_j) + ε, ε ~ N(0, 1/α).
-/// [p_u, b_u], [q_i, b_i] and y_j each have a Gaussian prior whose mean and precision have a
+/// Bayesian biases and, by default, implicit features on both sides (SVD++'s user block as in Rendle's
+/// Bayesian SVD++, and its mirror image on the items: myFM's two relation blocks):
+/// r = μ + b_u + b_i + (q_i + |N(i)|^(-1/2) Σ_{v∈N(i)} z_v)·(p_u + |N(u)|^(-1/2) Σ_{j∈N(u)} y_j) + ε, ε ~ N(0, 1/α),
+/// N(u) the items u rated, N(i) the users who rated i.
+/// [p_u, b_u], [q_i, b_i], y_j and z_v each have a Gaussian prior whose mean and precision have a
 /// Normal–Wishart hyper-prior (μ₀ = 0, β₀ = 2, ν₀ = dimension, W₀ = I, as in the paper); α has a Gamma(1, 1) prior.
 /// </summary>
 /// <remarks>
 /// One sweep: hyper-parameters of the users, every [p_u, b_u] (block Gibbs: conditionally independent
 /// given the items, so in parallel), the same for the items, then the y_j one at a time (they share
 /// users, so in turn; each draw updates its raters' implicit sums and residual gradients, so it is exact
-/// Gibbs at O(|raters|·k²)), then α. Each row draws from its own stream, seeded by (seed, sample, block,
+/// Gibbs at O(|raters|·k²)), then the z_v the same way with users and items swapped, then α. Each row draws from its own stream, seeded by (seed, sample, block,
 /// row): same seed, same model, whatever the thread schedule. Rows are k + 1 ≤ ~30 wide, so the
 /// Cholesky factorisations are a hand loop on a scratch buffer (MathNet's <c>Matrix.Cholesky()</c>
 /// allocates several objects per call, per row, per sweep); MathNet samples the Wishart and Gamma
 /// hyper-parameters, once per sweep.
 /// The served model is the posterior mean of the kept samples: a sample's user row is its
-/// p_u + |N(u)|^(-1/2) Σ y_j, and the average over K samples of those rows' dot products with q_i is
+/// p_u + |N(u)|^(-1/2) Σ y_j and its item row q_i + |N(i)|^(-1/2) Σ z_v, and the average over K samples of those rows' dot products is
 /// the dot product of the concatenated rows each scaled by 1/√K; the biases are averaged. So the model
 /// is an ordinary <see cref="FactorModel"/> k·K wide, and serving and the artifact are unchanged.
 /// </remarks>
@@ -125,7 +137,7 @@ internal sealed class Bpmf(BpmfOptions options) : IRecommenderAlgorithm
     public string Name => "bpmf";
 
     public string DisplayName => string.Create(CultureInfo.InvariantCulture,
-        $"bpmf-f{Options.Factors}-s{Options.Samples}{(Options.Implicit ? string.Empty : "-noimplicit")}");
+        $"bpmf-f{Options.Factors}-s{Options.Samples}{(Options.Implicit ? (Options.ItemImplicit ? string.Empty : "-noitemimplicit") : "-noimplicit")}");
 
     public IReadOnlyDictionary<string, string> Parameters => Options.ToParameters(Name);
 

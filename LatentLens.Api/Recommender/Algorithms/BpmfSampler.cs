@@ -19,21 +19,26 @@ internal sealed class BpmfSampler
     private readonly int[] _itemUsers;
     private readonly float[] _itemValues;
 
-    // [p_u, b_u] and [q_i, b_i] rows of k + 1; y_j and the implicit sums s_u rows of k.
+    // [p_u, b_u] and [q_i, b_i] rows of k + 1; y_j, z_v and the implicit sums s_u, t_i rows of k
+    // (the sums stay zero when their block is off). The effective rows [p_u + s_u, b_u] and
+    // [q_i + t_i, b_i] are refreshed before each step that reads them.
     private readonly double[] _u;
     private readonly double[] _v;
     private readonly double[] _y;
+    private readonly double[] _z;
     private readonly double[] _s;
+    private readonly double[] _t2;
+    private readonly double[] _ue;
+    private readonly double[] _ve;
     private readonly double[] _c;
+    private readonly double[] _ci;
     private readonly Hyper _hu;
     private readonly Hyper _hv;
-    private readonly Hyper _hy;
     private double _alpha;
 
-    // The implicit step's buffers, kept across sweeps: G_u, g_u, and each item's Σ α c_u² G_u.
-    private double[]? _gram;
-    private double[]? _grad;
-    private double[]? _itemGram;
+    // The user block (y_j, owners users) and the item block (z_v, owners items).
+    private readonly ImplicitBlock? _userBlock;
+    private readonly ImplicitBlock? _itemBlock;
 
     private readonly int[] _probeUser;
     private readonly int[] _probeItem;
@@ -53,19 +58,27 @@ internal sealed class BpmfSampler
         _u = Draw(trainset.UserCount * _d, ref random);
         _v = Draw(trainset.ItemCount * _d, ref random);
         _y = options.Implicit ? Draw(trainset.ItemCount * _k, ref random) : [];
-        _s = new double[options.Implicit ? trainset.UserCount * _k : 0];
-        _c = new double[trainset.UserCount];
-        for (var u = 0; u < trainset.UserCount; u++)
-        {
-            var n = _userStarts[u + 1] - _userStarts[u];
-            _c[u] = n == 0 ? 0 : 1 / Math.Sqrt(n);
-        }
-
+        _z = options.ItemImplicitOn ? Draw(trainset.UserCount * _k, ref random) : [];
+        _s = new double[trainset.UserCount * _k];
+        _t2 = new double[trainset.ItemCount * _k];
+        _ue = new double[trainset.UserCount * _d];
+        _ve = new double[trainset.ItemCount * _d];
+        _c = Norms(_userStarts);
+        _ci = Norms(_itemStarts);
         _hu = new Hyper(_d);
         _hv = new Hyper(_d);
-        _hy = new Hyper(_k);
         _alpha = options.Precision;
-        RecomputeImplicitSums();
+        if (options.Implicit)
+        {
+            _userBlock = new ImplicitBlock(3, _userStarts, trainset.ItemIndex, trainset.Values, _itemStarts, _itemUsers, _u, _s, _y, _c, new Hyper(_k));
+            RecomputeImplicitSums(_userBlock);
+        }
+
+        if (options.ItemImplicitOn)
+        {
+            _itemBlock = new ImplicitBlock(4, _itemStarts, _itemUsers, _itemValues, _userStarts, trainset.ItemIndex, _v, _t2, _z, _ci, new Hyper(_k));
+            RecomputeImplicitSums(_itemBlock);
+        }
 
         _probeUser = new int[probe.Count];
         _probeItem = new int[probe.Count];
@@ -115,6 +128,7 @@ internal sealed class BpmfSampler
     {
         var random = new Random(unchecked((int)Stream(_o.Seed, sample, 0, 0)));
         _hu.Sample(_u, _t.UserCount, _d, random);
+        Effective(_v, _t2, _ve, _t.ItemCount);
         Parallel.For(0, _t.UserCount, () => new Scratch(_d), (u, _, scratch) =>
         {
             SampleUser(u, sample, scratch);
@@ -122,16 +136,25 @@ internal sealed class BpmfSampler
         }, _ => { });
 
         _hv.Sample(_v, _t.ItemCount, _d, random);
+        Effective(_u, _s, _ue, _t.UserCount);
         Parallel.For(0, _t.ItemCount, () => new Scratch(_d), (i, _, scratch) =>
         {
             SampleItem(i, sample, scratch);
             return scratch;
         }, _ => { });
 
-        if (_o.Implicit)
+        if (_userBlock is { } userBlock)
         {
-            _hy.Sample(_y, _t.ItemCount, _k, random);
-            SampleImplicit(sample);
+            userBlock.Hyper.Sample(_y, _t.ItemCount, _k, random);
+            Effective(_v, _t2, _ve, _t.ItemCount);
+            SampleImplicit(userBlock, _ve, sample);
+        }
+
+        if (_itemBlock is { } itemBlock)
+        {
+            itemBlock.Hyper.Sample(_z, _t.UserCount, _k, random);
+            Effective(_u, _s, _ue, _t.UserCount);
+            SampleImplicit(itemBlock, _ue, sample);
         }
 
         var userSse = new double[_t.UserCount];
@@ -158,12 +181,12 @@ internal sealed class BpmfSampler
         var (p, b) = (scratch.Precision, scratch.Linear);
         Array.Clear(p);
         Array.Clear(b);
-        ReadOnlySpan<double> su = _o.Implicit ? _s.AsSpan(u * k, k) : default;
+        ReadOnlySpan<double> su = _s.AsSpan(u * k, k);
         var items = _t.ItemIndex;
         var values = _t.Values;
         for (var r = _userStarts[u]; r < _userStarts[u + 1]; r++)
         {
-            var vi = _v.AsSpan(items[r] * d, d);
+            var vi = _ve.AsSpan(items[r] * d, d);
             var target = values[r] - _mu - vi[k] - (_o.Implicit ? Dot(vi[..k], su) : 0);
             AddOuter(p, b, vi[..k], target, d);
         }
@@ -176,20 +199,16 @@ internal sealed class BpmfSampler
     private void SampleItem(int i, int sample, Scratch scratch)
     {
         var (k, d) = (_k, _d);
-        var (p, b, x) = (scratch.Precision, scratch.Linear, scratch.Feature);
+        var (p, b) = (scratch.Precision, scratch.Linear);
         Array.Clear(p);
         Array.Clear(b);
+        ReadOnlySpan<double> ti = _t2.AsSpan(i * k, k);
+        var itemImplicit = _o.ItemImplicitOn;
         for (var r = _itemStarts[i]; r < _itemStarts[i + 1]; r++)
         {
-            var u = _itemUsers[r];
-            var pu = _u.AsSpan(u * d, d);
-            pu[..k].CopyTo(x);
-            if (_o.Implicit)
-            {
-                Add(x.AsSpan(0, k), _s.AsSpan(u * k, k));
-            }
-
-            AddOuter(p, b, x, _itemValues[r] - _mu - pu[k], d);
+            var pu = _ue.AsSpan(_itemUsers[r] * d, d);
+            var target = _itemValues[r] - _mu - pu[k] - (itemImplicit ? Dot(pu[..k], ti) : 0);
+            AddOuter(p, b, pu[..k], target, d);
         }
 
         var random = new GaussianFill(Stream(_o.Seed, sample, 2, i));
@@ -197,34 +216,40 @@ internal sealed class BpmfSampler
     }
 
     /// <summary>
-    /// The y_j in turn. With G_u = Σ_{i∈R(u)} q_i q_iᵀ and g_u = Σ_i q_i e_ui (e the full residual), y_j's
-    /// conditional has precision Λ_Y + α Σ_{u∋j} c_u² G_u and linear term Λ_Y μ_Y + α Σ_u c_u (g_u + c_u G_u y_j);
-    /// after the draw every rater's s_u and g_u move by the change, so the next y sees it.
+    /// One implicit block's vectors in turn: the y_j of the users' block (owners the users, members the
+    /// items they rated, partners the items) or, symmetrically, the z_v of the items' block (owners the
+    /// items, members their raters, partners the users). With G_o = Σ_{p∈R(o)} x_p x_pᵀ (x_p the partner's
+    /// effective vector) and g_o = Σ_p x_p e_op (e the full residual), a member's conditional has precision
+    /// Λ + α Σ_{o∋j} c_o² G_o and linear term Λμ + α Σ_o c_o (g_o + c_o G_o y_j); after the draw every
+    /// owner's implicit sum and g_o move by the change, so the next member sees it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void SampleImplicit(int sample)
+    private unsafe void SampleImplicit(ImplicitBlock block, double[] partners, int sample)
     {
         var (k, d) = (_k, _d);
         var kk = k * k;
-        var gram = _gram ??= new double[_t.UserCount * kk];
-        var grad = _grad ??= new double[_t.UserCount * k];
-        var data = _itemGram ??= new double[_t.ItemCount * kk];
+        var ownerCount = block.OwnerStarts.Length - 1;
+        var memberCount = block.MemberStarts.Length - 1;
+        var gram = block.Gram ??= new double[ownerCount * kk];
+        var grad = block.Grad ??= new double[ownerCount * k];
+        var data = block.MemberGram ??= new double[memberCount * kk];
         Array.Clear(gram);
         Array.Clear(grad);
         Array.Clear(data);
-        var items = _t.ItemIndex;
-        var values = _t.Values;
-        Parallel.For(0, _t.UserCount, () => new double[k], (u, _, t) =>
+        var (ownerStarts, partnerIndex, values) = (block.OwnerStarts, block.Partners, block.Values);
+        var (memberStarts, memberOwners) = (block.MemberStarts, block.MemberOwners);
+        var (own, sums, members, norms) = (block.Own, block.Sums, block.Members, block.Norms);
+        Parallel.For(0, ownerCount, () => new double[k], (o, _, t) =>
         {
-            var pu = _u.AsSpan(u * d, d);
-            pu[..k].CopyTo(t);
-            Add(t, _s.AsSpan(u * k, k));
-            fixed (double* g = &gram[u * kk], h = &grad[u * k], v = _v)
+            var po = own.AsSpan(o * d, d);
+            po[..k].CopyTo(t);
+            Add(t, sums.AsSpan(o * k, k));
+            fixed (double* g = &gram[o * kk], h = &grad[o * k], v = partners)
             {
-                for (var r = _userStarts[u]; r < _userStarts[u + 1]; r++)
+                for (var r = ownerStarts[o]; r < ownerStarts[o + 1]; r++)
                 {
-                    var vi = v + ((nint)items[r] * d);
-                    var e = values[r] - _mu - pu[k] - vi[k] - Dot(new ReadOnlySpan<double>(vi, k), t);
+                    var vi = v + ((nint)partnerIndex[r] * d);
+                    var e = values[r] - _mu - po[k] - vi[k] - Dot(new ReadOnlySpan<double>(vi, k), t);
                     for (var a = 0; a < k; a++)
                     {
                         h[a] += e * vi[a];
@@ -239,15 +264,15 @@ internal sealed class BpmfSampler
             return t;
         }, _ => { });
 
-        Parallel.For(0, _t.ItemCount, j =>
+        Parallel.For(0, memberCount, j =>
         {
             fixed (double* pj = &data[j * kk], gAll = gram)
             {
-                for (var r = _itemStarts[j]; r < _itemStarts[j + 1]; r++)
+                for (var r = memberStarts[j]; r < memberStarts[j + 1]; r++)
                 {
-                    var u = _itemUsers[r];
-                    var w = _alpha * _c[u] * _c[u];
-                    var g = gAll + ((nint)u * kk);
+                    var o = memberOwners[r];
+                    var w = _alpha * norms[o] * norms[o];
+                    var g = gAll + ((nint)o * kk);
                     for (var n = 0; n < kk; n++)
                     {
                         pj[n] += w * g[n];
@@ -258,9 +283,9 @@ internal sealed class BpmfSampler
 
         var scratch = new Scratch(k);
         var delta = new double[k];
-        fixed (double* gAll = gram, hAll = grad, sAll = _s, yAll = _y, pAll = data, b = scratch.Linear, dl = delta)
+        fixed (double* gAll = gram, hAll = grad, sAll = sums, yAll = members, pAll = data, b = scratch.Linear, dl = delta)
         {
-            for (var j = 0; j < _t.ItemCount; j++)
+            for (var j = 0; j < memberCount; j++)
             {
                 var pj = pAll + ((nint)j * kk);
                 var yj = yAll + ((nint)j * k);
@@ -275,11 +300,11 @@ internal sealed class BpmfSampler
                     b[a] = sum;
                 }
 
-                for (var r = _itemStarts[j]; r < _itemStarts[j + 1]; r++)
+                for (var r = memberStarts[j]; r < memberStarts[j + 1]; r++)
                 {
-                    var u = _itemUsers[r];
-                    var w = _alpha * _c[u];
-                    var h = hAll + ((nint)u * k);
+                    var o = memberOwners[r];
+                    var w = _alpha * norms[o];
+                    var h = hAll + ((nint)o * k);
                     for (var a = 0; a < k; a++)
                     {
                         b[a] += w * h[a];
@@ -290,25 +315,25 @@ internal sealed class BpmfSampler
                 new ReadOnlySpan<double>(pj, kk).CopyTo(scratch.Precision);
                 var yjSpan = new Span<double>(yj, k);
                 yjSpan.CopyTo(delta);
-                var random = new GaussianFill(Stream(_o.Seed, sample, 3, j));
-                Gaussian.Draw(scratch.Precision, scratch.Linear, k, 1, _hy.Lambda, _hy.LambdaMu, ref random, scratch.Noise, yjSpan);
+                var random = new GaussianFill(Stream(_o.Seed, sample, block.Id, j));
+                Gaussian.Draw(scratch.Precision, scratch.Linear, k, 1, block.Hyper.Lambda, block.Hyper.LambdaMu, ref random, scratch.Noise, yjSpan);
                 for (var a = 0; a < k; a++)
                 {
                     dl[a] = yj[a] - dl[a];
                 }
 
-                // s_u += c_u·Δ and g_u −= c_u·G_u·Δ (G_u symmetric: a sum of its rows scaled by Δ).
-                for (var r = _itemStarts[j]; r < _itemStarts[j + 1]; r++)
+                // sum_o += c_o·Δ and g_o −= c_o·G_o·Δ (G_o symmetric: a sum of its rows scaled by Δ).
+                for (var r = memberStarts[j]; r < memberStarts[j + 1]; r++)
                 {
-                    var u = _itemUsers[r];
-                    var cu = _c[u];
-                    var su = sAll + ((nint)u * k);
-                    var h = hAll + ((nint)u * k);
-                    var g = gAll + ((nint)u * kk);
+                    var o = memberOwners[r];
+                    var co = norms[o];
+                    var so = sAll + ((nint)o * k);
+                    var h = hAll + ((nint)o * k);
+                    var g = gAll + ((nint)o * kk);
                     for (var c = 0; c < k; c++)
                     {
-                        var step = cu * dl[c];
-                        su[c] += step;
+                        var step = co * dl[c];
+                        so[c] += step;
                         var row = g + (c * k);
                         for (var a = 0; a < k; a++)
                         {
@@ -320,32 +345,51 @@ internal sealed class BpmfSampler
         }
 
         // The sums were moved draw by draw; recompute them so rounding never accumulates across sweeps.
-        RecomputeImplicitSums();
+        RecomputeImplicitSums(block);
     }
 
-    private void RecomputeImplicitSums()
+    private void RecomputeImplicitSums(ImplicitBlock block)
     {
-        if (!_o.Implicit)
-        {
-            return;
-        }
-
         var k = _k;
-        var items = _t.ItemIndex;
-        Parallel.For(0, _t.UserCount, u =>
+        var (starts, partners, sums, members, norms) = (block.OwnerStarts, block.Partners, block.Sums, block.Members, block.Norms);
+        Parallel.For(0, starts.Length - 1, o =>
         {
-            var su = _s.AsSpan(u * k, k);
-            su.Clear();
-            for (var r = _userStarts[u]; r < _userStarts[u + 1]; r++)
+            var so = sums.AsSpan(o * k, k);
+            so.Clear();
+            for (var r = starts[o]; r < starts[o + 1]; r++)
             {
-                Add(su, _y.AsSpan(items[r] * k, k));
+                Add(so, members.AsSpan(partners[r] * k, k));
             }
 
             for (var a = 0; a < k; a++)
             {
-                su[a] *= _c[u];
+                so[a] *= norms[o];
             }
         });
+    }
+
+    /// <summary>effective[r] = [own[r][..k] + sums[r], own[r][k]]: the row with its implicit term folded in.</summary>
+    private void Effective(double[] own, double[] sums, double[] effective, int rows)
+    {
+        var (k, d) = (_k, _d);
+        Parallel.For(0, rows, r =>
+        {
+            var e = effective.AsSpan(r * d, d);
+            own.AsSpan(r * d, d).CopyTo(e);
+            Add(e[..k], sums.AsSpan(r * k, k));
+        });
+    }
+
+    private static double[] Norms(int[] starts)
+    {
+        var norms = new double[starts.Length - 1];
+        for (var r = 0; r < norms.Length; r++)
+        {
+            var n = starts[r + 1] - starts[r];
+            norms[r] = n == 0 ? 0 : 1 / Math.Sqrt(n);
+        }
+
+        return norms;
     }
 
     /// <summary>The current sample's prediction without clipping; a negative index drops that side's terms, as <see cref="FactorModel.Predict(int, int)"/> does.</summary>
@@ -366,10 +410,17 @@ internal sealed class BpmfSampler
         if (u >= 0 && i >= 0)
         {
             var q = _v.AsSpan(i * d, k);
-            estimate += Dot(q, _u.AsSpan(u * d, k));
+            var p = _u.AsSpan(u * d, k);
+            estimate += Dot(q, p);
             if (_o.Implicit)
             {
                 estimate += Dot(q, _s.AsSpan(u * k, k));
+            }
+
+            if (_o.ItemImplicitOn)
+            {
+                var ti = _t2.AsSpan(i * k, k);
+                estimate += Dot(ti, p) + Dot(ti, _s.AsSpan(u * k, k));
             }
         }
 
@@ -437,7 +488,7 @@ internal sealed class BpmfSampler
             var row = itemFactors.AsSpan((i * stride) + (slot * k), k);
             for (var a = 0; a < k; a++)
             {
-                row[a] = (float)(scale * _v[(i * d) + a]);
+                row[a] = (float)(scale * (_v[(i * d) + a] + _t2[(i * k) + a]));
             }
 
             itemBias[i] += _v[(i * d) + k];
@@ -555,9 +606,44 @@ internal sealed class BpmfSampler
 
         public double[] Linear { get; } = new double[d];
 
-        public double[] Feature { get; } = new double[d];
-
         public float[] Noise { get; } = new float[d];
+    }
+
+    /// <summary>
+    /// One implicit block: its owners' ratings (starts, partners, values), its members' owners (starts,
+    /// owners), the owners' own rows (k + 1 wide), implicit sums and norms c_o = |N(o)|^(-1/2), the
+    /// members' vectors, their hyper-parameters, and the step's buffers kept across sweeps.
+    /// </summary>
+    private sealed class ImplicitBlock(int id, int[] ownerStarts, int[] partners, float[] values, int[] memberStarts, int[] memberOwners,
+        double[] own, double[] sums, double[] members, double[] norms, Hyper hyper)
+    {
+        public int Id { get; } = id;
+
+        public int[] OwnerStarts { get; } = ownerStarts;
+
+        public int[] Partners { get; } = partners;
+
+        public float[] Values { get; } = values;
+
+        public int[] MemberStarts { get; } = memberStarts;
+
+        public int[] MemberOwners { get; } = memberOwners;
+
+        public double[] Own { get; } = own;
+
+        public double[] Sums { get; } = sums;
+
+        public double[] Members { get; } = members;
+
+        public double[] Norms { get; } = norms;
+
+        public Hyper Hyper { get; } = hyper;
+
+        public double[]? Gram { get; set; }
+
+        public double[]? Grad { get; set; }
+
+        public double[]? MemberGram { get; set; }
     }
 
     /// <summary>The mean μ and precision Λ of one block's rows, drawn from their Normal–Wishart posterior.</summary>
