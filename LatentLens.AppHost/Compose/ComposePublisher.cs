@@ -5,7 +5,6 @@ using System.Globalization;
 using Aspire.Hosting.Pipelines;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
@@ -42,19 +41,19 @@ internal static class ComposePublisher
         builder.Pipeline.AddStep(StepName, async context =>
         {
             var output = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
-            var path = await WriteAsync(context.Model, output, context.ExecutionContext, context.Logger, context.CancellationToken);
+            var path = await WriteAsync(context.Model, output, context.ExecutionContext, context.CancellationToken);
             context.Logger.LogInformation("Wrote {Path}", path);
         }, requiredBy: WellKnownPipelineSteps.Publish);
         return builder;
     }
 
     /// <summary>Writes <c>docker-compose.yml</c> into <paramref name="outputDirectory"/> and returns its path.</summary>
-    public static async Task<string> WriteAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static async Task<string> WriteAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         var folder = Path.GetFullPath(outputDirectory);
         // Rendered before the folder is touched, so a model the step cannot express leaves nothing behind.
-        var yaml = await RenderAsync(model, folder, executionContext, logger ?? NullLogger.Instance, cancellationToken);
+        var yaml = await RenderAsync(model, folder, executionContext, cancellationToken);
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, FileName);
         await File.WriteAllTextAsync(path, yaml, new System.Text.UTF8Encoding(false), cancellationToken);
@@ -62,11 +61,11 @@ internal static class ComposePublisher
     }
 
     /// <summary>The compose file's text for a model published into <paramref name="outputDirectory"/>.</summary>
-    public static async Task<string> RenderAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken) =>
-        Serialize(await BuildAsync(model, outputDirectory, executionContext, logger, cancellationToken));
+    public static async Task<string> RenderAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken) =>
+        Serialize(await BuildAsync(model, outputDirectory, executionContext, cancellationToken));
 
     /// <summary>The compose model of the application model, paths relative to <paramref name="outputDirectory"/>.</summary>
-    public static async Task<ComposeFile> BuildAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<ComposeFile> BuildAsync(DistributedApplicationModel model, string outputDirectory, DistributedApplicationExecutionContext executionContext, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         var folder = Path.GetFullPath(outputDirectory);
@@ -137,12 +136,12 @@ internal static class ComposePublisher
 
             build = RelativePath(outputDirectory, dockerfile.ContextPath);
         }
-        else if (!container.TryGetContainerImageName(out _))
+
+        if (!container.TryGetContainerImageName(out var image) && build is null)
         {
             throw new InvalidOperationException($"The container '{container.Name}' has no image.");
         }
 
-        container.TryGetContainerImageName(out var image);
         var args = await ArgumentsAsync(container, executionContext, cancellationToken);
         return new ComposeService
         {

@@ -5,7 +5,6 @@ using LatentLens.AppHost;
 using LatentLens.AppHost.Compose;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LatentLens.Tests.AppHost;
 
@@ -119,7 +118,7 @@ public sealed class ServerTopologyTests : IAsyncLifetime
     {
         var model = await PublishModelAsync();
 
-        var yaml = await ComposePublisher.RenderAsync(model, TestPaths.RepositoryRoot, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, CancellationToken.None);
+        var yaml = await ComposePublisher.RenderAsync(model, TestPaths.RepositoryRoot, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), CancellationToken.None);
 
         var postgresImage = model.Resources.Single(r => r.Name == "postgres").TryGetContainerImageName(out var image) ? image : null;
         Assert.Equal($$"""

@@ -5,7 +5,6 @@ using Aspire.Hosting.Testing;
 using LatentLens.AppHost;
 using LatentLens.AppHost.Compose;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using YamlDotNet.RepresentationModel;
 
 namespace LatentLens.Tests.Publishing;
@@ -156,10 +155,10 @@ public sealed class ComposePublishTests : IAsyncLifetime
     }
 
     private static Task<string> RenderAsync(DistributedApplicationModel model, string folder, CancellationToken cancellationToken) =>
-        ComposePublisher.RenderAsync(model, folder, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, cancellationToken);
+        ComposePublisher.RenderAsync(model, folder, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), cancellationToken);
 
     private static Task<string> WriteAsync(DistributedApplicationModel model, string folder, CancellationToken cancellationToken) =>
-        ComposePublisher.WriteAsync(model, folder, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, cancellationToken);
+        ComposePublisher.WriteAsync(model, folder, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), cancellationToken);
 
     [Fact]
     public async Task AChangedPortInTheModelChangesThePublishedFile()
