@@ -51,7 +51,26 @@ public sealed class FunkSvdKernelPathTests(ITestOutputHelper output)
     public void EveryPathFollowsSurprisesUpdateRuleAndReportsTheRunningTrainRmse(SgdPathName path, int factors)
     {
         var (train, _) = Planted();
-        var options = On(path, new FunkSvdOptions { Factors = factors, Epochs = 3, Seed = 5 });
+        AssertFollowsSurprisesRule(path, train, On(path, new FunkSvdOptions { Factors = factors, Epochs = 3, Seed = 5 }));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void EveryPathFollowsTheRuleForUsersWithMoreRatingsThanTheRowScaleSpans(SgdPathName path)
+    {
+        // γλ = 0.1: the vector kernels' user-row scale (1 − γλ)^n reaches FoldBelow after 131 ratings, so these
+        // users (about 320 training ratings each) are taken in runs of 131, folded and reloaded between runs.
+        var ratings = new SyntheticRatings { Users = 30, Items = 500, Ratings = 12_000, Rank = 3, Noise = 0.1, Scale = WideScale, Seed = 11 }.GenerateRaw();
+        var split = Splits.KFold(ratings, 5, seed: 3)[0];
+        var train = Trainset.Build(split.Train, WideScale);
+        Assert.True(Enumerable.Range(0, train.UserCount).Min(u => train.UserIndex.Count(x => x == u)) > 2 * 131);
+
+        AssertFollowsSurprisesRule(path, train, On(path, new FunkSvdOptions { Factors = 40, Epochs = 3, Seed = 5, LearningRate = 0.01, Regularization = 10 }));
+    }
+
+    private static void AssertFollowsSurprisesRule(SgdPathName path, Trainset train, FunkSvdOptions options)
+    {
+        var factors = options.Factors;
         var reported = new List<double>();
         var model = new FunkSvd(options).Fit(train, e => reported.Add(e.TrainRmse));
 
@@ -190,4 +209,32 @@ public enum SgdPathName
     V128 = (int)SgdPath.V128,
     V256 = (int)SgdPath.V256,
     V512 = (int)SgdPath.V512,
+}
+
+public sealed class FunkSvdKernelPartsTests
+{
+    [Fact]
+    public void AlignedFloatsStartOnACacheLineAndCopyBothWays()
+    {
+        var source = Enumerable.Range(0, 1000).Select(x => x * 0.5f).ToArray();
+        using var aligned = AlignedFloats.CopyOf(source);
+
+        Assert.Equal(0, aligned.Address % 64);
+        var span = aligned.AsSpan();
+        Assert.Equal(499.5f, span[999]);
+        span[0] = -1;
+        var back = new float[1000];
+        aligned.CopyTo(back);
+        Assert.Equal(-1, back[0]);
+        Assert.Equal(source[1..], back[1..]);
+    }
+
+    [Fact]
+    public void TheScaledUpdatesAreRefusedForADecayThatFarFromOne()
+    {
+        // γλ ≥ 0.5 (the row would lose half its length per rating): FunkSvd runs the scalar loop instead.
+        Assert.True(FunkSvdLanesKernel.Supports(0.005f, 0.02f));
+        Assert.True(FunkSvdLanesKernel.Supports(0.01f, 10f));
+        Assert.False(FunkSvdLanesKernel.Supports(0.05f, 10f));
+    }
 }

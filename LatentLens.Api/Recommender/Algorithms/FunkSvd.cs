@@ -63,13 +63,21 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         var userBias = new float[trainset.UserCount];
         var itemBias = new float[trainset.ItemCount];
 
-        var clock = Stopwatch.StartNew();
-        for (var epoch = 1; epoch <= Options.Epochs; epoch++)
+        // The epochs run on cache-line-aligned copies of the factor rows (AlignedFloats says why).
+        using (var alignedUsers = AlignedFloats.CopyOf(userFactors))
+        using (var alignedItems = AlignedFloats.CopyOf(itemFactors))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var sse = RunEpoch(path, trainset, userBias, itemBias, userFactors, itemFactors, stride,
-                (float)trainset.GlobalMean, (float)Options.LearningRate, (float)Options.Regularization);
-            onEpoch?.Invoke(new EpochReport(epoch, Math.Sqrt(sse / Math.Max(1, trainset.Count)), clock.Elapsed));
+            var clock = Stopwatch.StartNew();
+            for (var epoch = 1; epoch <= Options.Epochs; epoch++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var sse = RunEpoch(path, trainset, userBias, itemBias, alignedUsers, alignedItems, stride,
+                    (float)trainset.GlobalMean, (float)Options.LearningRate, (float)Options.Regularization);
+                onEpoch?.Invoke(new EpochReport(epoch, Math.Sqrt(sse / Math.Max(1, trainset.Count)), clock.Elapsed));
+            }
+
+            alignedUsers.CopyTo(userFactors);
+            alignedItems.CopyTo(itemFactors);
         }
 
         return new FactorModel(Name, trainset.Users, trainset.Items, trainset.Scale, trainset.GlobalMean,
@@ -79,19 +87,27 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
     // Jitted fully optimised at once: tiering would run the first epochs as unoptimised code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe double RunEpoch(
-        SgdPath path, Trainset trainset, float[] userBias, float[] itemBias, float[] userFactors, float[] itemFactors,
+        SgdPath path, Trainset trainset, float[] userBias, float[] itemBias, AlignedFloats userFactors, AlignedFloats itemFactors,
         int stride, float mu, float lr, float reg)
     {
         var n = trainset.Count;
         fixed (int* users = trainset.UserIndex, items = trainset.ItemIndex)
-        fixed (float* values = trainset.Values, bu = userBias, bi = itemBias, pu = userFactors, qi = itemFactors)
+        fixed (float* values = trainset.Values, bu = userBias, bi = itemBias)
         {
+            float* pu = userFactors.Pointer, qi = itemFactors.Pointer;
+            var epoch = new SgdEpoch
+            {
+                Count = n, Users = users, Items = items, Values = values, UserBias = bu, ItemBias = bi,
+                UserFactors = pu, ItemFactors = qi, ItemCount = trainset.ItemCount, Stride = stride,
+                Mean = mu, LearningRate = lr, Regularization = reg,
+            };
+            var lanes = FunkSvdLanesKernel.Supports(lr, reg);
             return path switch
             {
                 SgdPath.V512 when FunkSvdRegisterKernel.Supports(stride) => FunkSvdRegisterKernel.RunEpoch(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-                SgdPath.V512 => FunkSvdLanesKernel.RunEpoch<SgdLanes512, Vector512<float>>(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-                SgdPath.V256 => FunkSvdLanesKernel.RunEpoch<SgdLanes256, Vector256<float>>(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-                SgdPath.V128 => FunkSvdLanesKernel.RunEpoch<SgdLanes128, Vector128<float>>(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+                SgdPath.V512 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes512, Vector512<float>>(epoch),
+                SgdPath.V256 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes256, Vector256<float>>(epoch),
+                SgdPath.V128 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes128, Vector128<float>>(epoch),
                 _ => RunScalarEpoch(n, users, items, values, bu, bi, pu, qi, stride, mu, lr, reg),
             };
         }

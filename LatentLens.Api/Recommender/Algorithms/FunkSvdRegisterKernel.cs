@@ -4,21 +4,6 @@ using System.Runtime.Intrinsics.X86;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 
-/// <summary>How many 512-bit vectors a factor row has; the JIT specialises the kernel per count.</summary>
-internal interface IVectorCount
-{
-    static abstract int Count { get; }
-}
-
-internal readonly struct V1 : IVectorCount { public static int Count => 1; }
-internal readonly struct V2 : IVectorCount { public static int Count => 2; }
-internal readonly struct V3 : IVectorCount { public static int Count => 3; }
-internal readonly struct V4 : IVectorCount { public static int Count => 4; }
-internal readonly struct V5 : IVectorCount { public static int Count => 5; }
-internal readonly struct V6 : IVectorCount { public static int Count => 6; }
-internal readonly struct V7 : IVectorCount { public static int Count => 7; }
-internal readonly struct V8 : IVectorCount { public static int Count => 8; }
-
 /// <summary>
 /// The FunkSvd epoch for rows of up to 8 × 16 floats on AVX-512: the user's row stays in registers
 /// for all of that user's ratings (ratings are grouped by user), so each rating loads and stores

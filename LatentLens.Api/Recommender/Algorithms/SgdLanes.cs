@@ -96,7 +96,7 @@ internal readonly struct SgdLanes256 : ISgdLanes<Vector256<float>>
     // 16 ymm registers: 10 resident vectors of p, two dot partial sums, a q vector, the step and the
     // decay (−γ comes from a memory operand): no spill in the loop. 12 resident made the JIT spill
     // and ran no faster; at 100 factors the other 3 vectors live in memory (L1).
-    public static int MaxResident => 10;
+    public static int MaxResident => 9;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Create(float value) => Vector256.Create(value);
