@@ -88,6 +88,8 @@ internal static class DivergenceGuard
 
         public string DisplayName => inner.DisplayName;
 
+        public void WarmUp() => inner.WarmUp();
+
         public FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default) =>
             Fit(trainset, [], onEpoch, cancellationToken);
 

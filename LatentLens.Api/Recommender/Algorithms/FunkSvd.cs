@@ -84,6 +84,16 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
             userBias, itemBias, factors, stride, userFactors, itemFactors);
     }
 
+    /// <summary>
+    /// One epoch on four ratings with these options: the JIT compiles the epoch loop for this row length and path
+    /// (about 30 ms on the first fit of a process otherwise, measured in docs/benchmarks.md §2).
+    /// </summary>
+    public void WarmUp()
+    {
+        RawRating[] tiny = [new("a", "x", 1, 0), new("a", "y", 2, 0), new("b", "x", 3, 0), new("b", "y", 4, 0)];
+        new FunkSvd(Options with { Epochs = 1 }).Fit(Trainset.Build(tiny, new RatingScale(1, 5)));
+    }
+
     // Jitted fully optimised at once: tiering would run the first epochs as unoptimised code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe double RunEpoch(

@@ -1,0 +1,95 @@
+using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Evaluation;
+
+namespace LatentLens.Tests.Recommender;
+
+/// <summary>
+/// What a fold's fit time covers: the algorithm's fit, as in Surprise; not the JIT compiling the loop on the
+/// first fit of a process (the algorithm is warmed up first), nor what the caller does with each epoch's report.
+/// </summary>
+public sealed class FitTimeTests
+{
+    private static readonly RatingScale Scale = new(1, 5);
+
+    private static List<Split> TwoSplits()
+    {
+        var ratings = new SyntheticRatings { Users = 40, Items = 30, Ratings = 600, Rank = 2, Noise = 0.1, Scale = Scale, Seed = 2 }.GenerateRaw();
+        return [.. Splits.KFold(ratings, 2, seed: 1)];
+    }
+
+    [Fact]
+    public void TheAlgorithmIsWarmedUpOnceBeforeTheFirstFoldThroughTheDivergenceGuard()
+    {
+        var algorithm = new CountingAlgorithm();
+
+        Evaluator.Evaluate(DivergenceGuard.Wrap(algorithm), TwoSplits(), Scale);
+
+        Assert.Equal(1, algorithm.WarmUps);
+        Assert.Equal(2, algorithm.Fits);
+        Assert.Equal(0, algorithm.FitsBeforeWarmUp);
+    }
+
+    [Fact]
+    public void TimeSpentReportingEpochsIsNotFitTime()
+    {
+        var result = Evaluator.Evaluate(new CountingAlgorithm(), TwoSplits(), Scale, progress: new SlowProgress());
+
+        // Three epochs a fold, each report held for 100 ms by the caller: 300 ms a fold that are not the fit's.
+        Assert.All(result.Folds, f => Assert.True(f.FitSeconds < 0.2, $"fit {f.FitSeconds:F3} s counts the caller's 0.3 s"));
+    }
+
+    [Fact]
+    public void FunkSvdWarmsUpWithoutTouchingItsOptions()
+    {
+        var options = new FunkSvdOptions { Factors = 24, Epochs = 7, Seed = 9 };
+        var funk = new FunkSvd(options);
+
+        ((IRecommenderAlgorithm)funk).WarmUp();
+
+        Assert.Same(options, funk.Options);
+        Assert.Equal(7, funk.Options.Epochs);
+    }
+
+    private sealed class CountingAlgorithm : IRecommenderAlgorithm
+    {
+        public int WarmUps { get; private set; }
+
+        public int Fits { get; private set; }
+
+        public int FitsBeforeWarmUp { get; private set; }
+
+        public string Name => "baseline";
+
+        public IReadOnlyDictionary<string, string> Parameters { get; } = new Dictionary<string, string>();
+
+        public string DisplayName => "counting";
+
+        public void WarmUp() => WarmUps++;
+
+        public FactorModel Fit(Trainset trainset, Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default)
+        {
+            Fits++;
+            FitsBeforeWarmUp += WarmUps == 0 ? 1 : 0;
+            for (var e = 1; e <= 3; e++)
+            {
+                onEpoch?.Invoke(new EpochReport(e, 1.0, TimeSpan.Zero));
+            }
+
+            return new Baseline(new BaselineOptions()).Fit(trainset, cancellationToken: cancellationToken);
+        }
+    }
+
+    private sealed class SlowProgress : IEvaluationProgress
+    {
+        public void FoldStarted(string fold, int index, int count)
+        {
+        }
+
+        public void Epoch(string fold, EpochReport report) => Thread.Sleep(100);
+
+        public void FoldFinished(FoldResult result)
+        {
+        }
+    }
+}
