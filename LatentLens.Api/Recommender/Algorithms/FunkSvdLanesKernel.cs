@@ -53,7 +53,6 @@ internal readonly unsafe struct SgdEpoch
 /// <item>No scalar round trip for the step: with the residual ρ = r − μ − b_u − b_i, γe/α' and γe·α are each one
 /// fused multiply-add on the lane sum of p̃·q, their other terms computed while the dot product runs; e = ρ − α(p̃·q)
 /// feeds the biases and the running RMSE.</item>
-/// <item>The dot product in four chains (it is on the dependency chain from one rating to the next).</item>
 /// <item>The row length is a type (<see cref="IVectorCount"/>): the JIT does not unroll loops, even with a constant
 /// trip count, so the part of the row in memory and the prefetch are written out and guarded by constants.</item>
 /// </list>
@@ -62,7 +61,8 @@ internal readonly unsafe struct SgdEpoch
 /// order by a few ulps, far inside the known-answer tests' tolerance (<c>FunkSvdKernelPathTests</c> runs them on
 /// every path). <see cref="Supports"/> refuses γλ ≥ 0.5 (such a decay diverges anyway); FunkSvd then runs the
 /// scalar loop. Tried and dropped (docs/benchmarks.md §3): the whole row in registers with the item's decay also
-/// folded into a per-item scale (the JIT then spilled three of the row's vectors per rating: slower).
+/// folded into a per-item scale (the JIT then spilled three of the row's vectors per rating: slower); four dot
+/// chains instead of two (no faster: the loop is not bound by that chain here, see §3).
 /// </para>
 /// </remarks>
 internal static class FunkSvdLanesKernel
@@ -157,23 +157,21 @@ internal static class FunkSvdLanesKernel
                 var q = qi + ((nint)i * stride);
                 Prefetch(qi + ((nint)items[Math.Min(k + PrefetchDistance, n - 1)] * stride), stride);
 
-                // p̃·q in four independent chains of fused multiply-adds (the dot product is on the dependency
-                // chain that bounds this loop: each rating's update of p̃ feeds the next rating's dot product),
-                // each product reading q straight from memory.
+                // p̃·q in two independent chains of fused multiply-adds, each product reading q straight from memory.
                 var d0 = TLanes.Multiply(p0, TLanes.Load(q));
                 var d1 = resident > 1 ? TLanes.Multiply(p1, TLanes.Load(q + w)) : zero;
-                var d2 = resident > 2 ? TLanes.Multiply(p2, TLanes.Load(q + (2 * w))) : zero;
-                var d3 = resident > 3 ? TLanes.Multiply(p3, TLanes.Load(q + (3 * w))) : zero;
+                if (resident > 2) d0 = TLanes.MultiplyAdd(p2, TLanes.Load(q + (2 * w)), d0);
+                if (resident > 3) d1 = TLanes.MultiplyAdd(p3, TLanes.Load(q + (3 * w)), d1);
                 if (resident > 4) d0 = TLanes.MultiplyAdd(p4, TLanes.Load(q + (4 * w)), d0);
                 if (resident > 5) d1 = TLanes.MultiplyAdd(p5, TLanes.Load(q + (5 * w)), d1);
-                if (resident > 6) d2 = TLanes.MultiplyAdd(p6, TLanes.Load(q + (6 * w)), d2);
-                if (resident > 7) d3 = TLanes.MultiplyAdd(p7, TLanes.Load(q + (7 * w)), d3);
+                if (resident > 6) d0 = TLanes.MultiplyAdd(p6, TLanes.Load(q + (6 * w)), d0);
+                if (resident > 7) d1 = TLanes.MultiplyAdd(p7, TLanes.Load(q + (7 * w)), d1);
                 if (resident > 8) d0 = TLanes.MultiplyAdd(p8, TLanes.Load(q + (8 * w)), d0);
                 if (resident > 9) d1 = TLanes.MultiplyAdd(p9, TLanes.Load(q + (9 * w)), d1);
-                if (resident > 10) d2 = TLanes.MultiplyAdd(p10, TLanes.Load(q + (10 * w)), d2);
-                if (resident > 11) d3 = TLanes.MultiplyAdd(p11, TLanes.Load(q + (11 * w)), d3);
-                TailDot<TLanes, TVector>(p, q, resident, count, ref d0, ref d1, ref d2, ref d3);
-                var dot = TLanes.SumToAllLanes(TLanes.Add(TLanes.Add(d0, d1), TLanes.Add(d2, d3)));
+                if (resident > 10) d0 = TLanes.MultiplyAdd(p10, TLanes.Load(q + (10 * w)), d0);
+                if (resident > 11) d1 = TLanes.MultiplyAdd(p11, TLanes.Load(q + (11 * w)), d1);
+                TailDot<TLanes, TVector>(p, q, resident, count, ref d0, ref d1);
+                var dot = TLanes.SumToAllLanes(TLanes.Add(d0, d1));
 
                 // With e = r − μ − b_u − b_i − α(p̃·q) the updates need γe/α' and γe·α in every lane: each is one
                 // fused multiply-add on the lane sum, its other terms computed while the dot product runs.
@@ -266,9 +264,9 @@ internal static class FunkSvdLanesKernel
     /// <summary>The row parts written out vector by vector: the JIT does not unroll loops, even with a constant trip count.</summary>
     private const int UnrolledTail = 16;
 
-    /// <summary>Adds the products of the row parts kept in memory (vectors [from, count)) to the four partial sums.</summary>
+    /// <summary>Adds the products of the row parts kept in memory (vectors [from, count)) to the two partial sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void TailDot<TLanes, TVector>(float* p, float* q, int from, int count, ref TVector d0, ref TVector d1, ref TVector d2, ref TVector d3)
+    private static unsafe void TailDot<TLanes, TVector>(float* p, float* q, int from, int count, ref TVector d0, ref TVector d1)
         where TLanes : struct, ISgdLanes<TVector>
         where TVector : struct
     {
@@ -276,20 +274,20 @@ internal static class FunkSvdLanesKernel
         var tail = count - from;
         if (tail > 0) d0 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 0) * w)), TLanes.Load(q + ((from + 0) * w)), d0);
         if (tail > 1) d1 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 1) * w)), TLanes.Load(q + ((from + 1) * w)), d1);
-        if (tail > 2) d2 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 2) * w)), TLanes.Load(q + ((from + 2) * w)), d2);
-        if (tail > 3) d3 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 3) * w)), TLanes.Load(q + ((from + 3) * w)), d3);
+        if (tail > 2) d0 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 2) * w)), TLanes.Load(q + ((from + 2) * w)), d0);
+        if (tail > 3) d1 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 3) * w)), TLanes.Load(q + ((from + 3) * w)), d1);
         if (tail > 4) d0 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 4) * w)), TLanes.Load(q + ((from + 4) * w)), d0);
         if (tail > 5) d1 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 5) * w)), TLanes.Load(q + ((from + 5) * w)), d1);
-        if (tail > 6) d2 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 6) * w)), TLanes.Load(q + ((from + 6) * w)), d2);
-        if (tail > 7) d3 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 7) * w)), TLanes.Load(q + ((from + 7) * w)), d3);
+        if (tail > 6) d0 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 6) * w)), TLanes.Load(q + ((from + 6) * w)), d0);
+        if (tail > 7) d1 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 7) * w)), TLanes.Load(q + ((from + 7) * w)), d1);
         if (tail > 8) d0 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 8) * w)), TLanes.Load(q + ((from + 8) * w)), d0);
         if (tail > 9) d1 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 9) * w)), TLanes.Load(q + ((from + 9) * w)), d1);
-        if (tail > 10) d2 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 10) * w)), TLanes.Load(q + ((from + 10) * w)), d2);
-        if (tail > 11) d3 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 11) * w)), TLanes.Load(q + ((from + 11) * w)), d3);
+        if (tail > 10) d0 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 10) * w)), TLanes.Load(q + ((from + 10) * w)), d0);
+        if (tail > 11) d1 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 11) * w)), TLanes.Load(q + ((from + 11) * w)), d1);
         if (tail > 12) d0 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 12) * w)), TLanes.Load(q + ((from + 12) * w)), d0);
         if (tail > 13) d1 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 13) * w)), TLanes.Load(q + ((from + 13) * w)), d1);
-        if (tail > 14) d2 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 14) * w)), TLanes.Load(q + ((from + 14) * w)), d2);
-        if (tail > 15) d3 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 15) * w)), TLanes.Load(q + ((from + 15) * w)), d3);
+        if (tail > 14) d0 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 14) * w)), TLanes.Load(q + ((from + 14) * w)), d0);
+        if (tail > 15) d1 = TLanes.MultiplyAdd(TLanes.Load(p + ((from + 15) * w)), TLanes.Load(q + ((from + 15) * w)), d1);
         for (var v = from + UnrolledTail; v < count; v++)
         {
             d0 = TLanes.MultiplyAdd(TLanes.Load(p + (v * w)), TLanes.Load(q + (v * w)), d0);

@@ -47,9 +47,9 @@ internal readonly struct SgdLanes128 : ISgdLanes<Vector128<float>>
 {
     public static int Width => 4;
 
-    // p's resident vectors, two dot partial sums, a loaded q vector, the step and the decay must fit:
-    // 16 registers on x64 leave room for 10; ARM64's 32 would hold more, but the kernel names at most 12.
-    public static int MaxResident => AdvSimd.Arm64.IsSupported ? 12 : 10;
+    // As for 256-bit lanes on x64's 16 registers (9 of 25 vectors at 100 factors; 8, 10 and 12 measured no
+    // faster); ARM64's 32 registers would hold more, but the kernel names at most 12 (not measured on ARM64).
+    public static int MaxResident => AdvSimd.Arm64.IsSupported ? 12 : 9;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Create(float value) => Vector128.Create(value);
@@ -93,9 +93,10 @@ internal readonly struct SgdLanes256 : ISgdLanes<Vector256<float>>
 {
     public static int Width => 8;
 
-    // 16 ymm registers: 10 resident vectors of p, two dot partial sums, a q vector, the step and the
-    // decay (−γ comes from a memory operand): no spill in the loop. 12 resident made the JIT spill
-    // and ran no faster; at 100 factors the other 3 vectors live in memory (L1).
+    // 16 ymm registers: 9 resident vectors of p̃, two dot partial sums, a q vector and its decayed copy,
+    // the two update factors and the decay; the scalars (bias, α, the running SSE) share the same file.
+    // 10 resident made the JIT spill the update temporaries, 13 (the whole row) spilled three of p̃'s
+    // vectors per rating; at 100 factors the other 4 vectors live in memory (L1).
     public static int MaxResident => 9;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
