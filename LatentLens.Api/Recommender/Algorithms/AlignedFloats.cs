@@ -7,9 +7,10 @@ namespace LatentLens.Api.Recommender.Algorithms;
 /// </summary>
 /// <remarks>
 /// A .NET array's first element sits 16 bytes past an 8-byte-aligned object, so with 32-byte rows (AVX2)
-/// every other vector of a row straddles two cache lines, or none does, as the allocation falls: measured on
-/// Zen 3, the same FunkSvd fit ran at about 28 or about 43 ns per rating from one process to the next. The
-/// kernels train on this aligned copy and the model keeps plain arrays (copied back once, after the last epoch).
+/// either no vector of a row or every other one straddles two cache lines, as the allocation falls. On
+/// Zen 3, rows deliberately shifted by 16 bytes trained 0–30 % slower than aligned ones in the same
+/// session (docs/benchmarks.md §3). The kernels train on this aligned copy and the model keeps plain arrays
+/// (copied back once, after the last epoch).
 /// </remarks>
 internal sealed unsafe class AlignedFloats : IDisposable
 {
