@@ -67,6 +67,8 @@ internal static class DivergenceGuard
             : "check the options and the ratings.";
     }
 
+    // Jitted optimised at once: it runs once per fit over every factor, inside the fit's time.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool AllFinite(float[] values)
     {
         foreach (var v in values)
