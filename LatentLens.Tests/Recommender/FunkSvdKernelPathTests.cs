@@ -229,6 +229,22 @@ public sealed class FunkSvdKernelPartsTests
         Assert.Equal(source[1..], back[1..]);
     }
 
+    [Theory]
+    [InlineData(1f, int.MaxValue)] // no regularization: α never moves, a user is never split
+    [InlineData(1f - (0.005f * 0.02f), 138_000)] // Surprise's defaults (138,6xx)
+    [InlineData(0.9f, 131)]
+    [InlineData(0.5f, 20)]
+    public void AUserIsTakenInRunsOnlyAsLongAsTheScaleNeeds(float decay, int atLeast)
+    {
+        var run = FunkSvdLanesKernel.RunLength(decay);
+
+        Assert.InRange(run, atLeast, atLeast == int.MaxValue ? int.MaxValue : (int)(atLeast * 1.01) + 1);
+        if (decay < 1)
+        {
+            Assert.True(Math.Pow(decay, run) >= FunkSvdLanesKernel.FoldBelow, "the scale stays above the fold threshold");
+        }
+    }
+
     [Fact]
     public void TheScaledUpdatesAreRefusedForADecayThatFarFromOne()
     {

@@ -67,8 +67,15 @@ internal readonly unsafe struct SgdEpoch
 /// </remarks>
 internal static class FunkSvdLanesKernel
 {
-    /// <summary>A row scale below this is folded into the row (and reset to 1) at once: no underflow, no huge stored rows.</summary>
+    /// <summary>The user's row scale never falls below this: the row is folded before (no underflow, no huge stored rows).</summary>
     public const float FoldBelow = 1f / (1 << 20);
+
+    /// <summary>
+    /// How many ratings the user's scale α = decayⁿ can span before it would fall below <see cref="FoldBelow"/>
+    /// (without regularization the decay is 1 and α never moves: no limit).
+    /// </summary>
+    public static int RunLength(float decay) =>
+        decay >= 1f ? int.MaxValue : (int)Math.Clamp(Math.Floor(Math.Log(FoldBelow) / Math.Log(decay)), 1, int.MaxValue);
 
     /// <summary>Whether the scaled updates are safe for these hyper-parameters (the decay 1 − γλ must stay well above zero).</summary>
     public static bool Supports(float learningRate, float regularization) => learningRate * regularization < 0.5f;
@@ -124,9 +131,9 @@ internal static class FunkSvdLanesKernel
         var inverseDecay = 1f / decay;
         var minusLrOverDecay = TLanes.Create(-lr / decay);
 
-        // α = (1 − γλ)^(ratings so far) must stay above FoldBelow: a user with more ratings than this is
-        // taken in runs of this many (the row is folded and reloaded between runs), so the loop has no test for it.
-        var maxRun = (int)Math.Clamp(Math.Floor(Math.Log(FoldBelow) / Math.Log(decay)), 1, int.MaxValue);
+        // α = (1 − γλ)^(ratings so far) must stay above FoldBelow: a user with more ratings than this is taken
+        // in runs of this many (the row is folded and reloaded between runs), so the loop has no test for it.
+        var maxRun = RunLength(decay);
         var zero = TLanes.Create(0f);
         double sse = 0;
         var k = 0;
