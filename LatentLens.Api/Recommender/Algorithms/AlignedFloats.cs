@@ -9,7 +9,7 @@ namespace LatentLens.Api.Recommender.Algorithms;
 /// A .NET array's first element sits 16 bytes past an 8-byte-aligned object, so with 32-byte rows (AVX2)
 /// either no vector of a row or every other one straddles two cache lines, as the allocation falls. On
 /// Zen 3, rows deliberately shifted by 16 bytes trained 0–30 % slower than aligned ones in the same
-/// session (docs/benchmarks.md §3). The kernels train on this aligned copy and the model keeps plain arrays
+/// session (docs/benchmarks.md §15). The kernels train on this aligned copy and the model keeps plain arrays
 /// (copied back once, after the last epoch).
 /// </remarks>
 internal sealed unsafe class AlignedFloats : IDisposable

@@ -86,7 +86,7 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
 
     /// <summary>
     /// One epoch on four ratings with these options: the JIT compiles the epoch loop for this row length and path
-    /// (about 30 ms on the first fit of a process otherwise, measured in docs/benchmarks.md §2).
+    /// (its first epoch took 28 ms instead of 3 ms on the first fit of a process otherwise, docs/benchmarks.md §15).
     /// </summary>
     public void WarmUp()
     {

@@ -60,9 +60,9 @@ internal readonly unsafe struct SgdEpoch
 /// In exact arithmetic this is Surprise's update; in float32 each rating's results differ from the written-out
 /// order by a few ulps, far inside the known-answer tests' tolerance (<c>FunkSvdKernelPathTests</c> runs them on
 /// every path). <see cref="Supports"/> refuses γλ ≥ 0.5 (such a decay diverges anyway); FunkSvd then runs the
-/// scalar loop. Tried and dropped (docs/benchmarks.md §3): the whole row in registers with the item's decay also
+/// scalar loop. Tried and dropped (docs/benchmarks.md §15): the whole row in registers with the item's decay also
 /// folded into a per-item scale (the JIT then spilled three of the row's vectors per rating: slower); four dot
-/// chains instead of two (no faster: the loop is not bound by that chain here, see §3).
+/// chains instead of two (no faster: the loop is not bound by that chain here, see §15).
 /// </para>
 /// </remarks>
 internal static class FunkSvdLanesKernel
