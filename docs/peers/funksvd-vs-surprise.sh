@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # FunkSvd's fit per split as `train` reports it (fit_time_s) against Surprise's SVD in the same run,
-# u1..u5 of MovieLens 100K, ROUNDS times in turn (LatentLens, then Surprise). docs/benchmarks.md §2.
+# u1..u5 of MovieLens 100K, ROUNDS times in turn (LatentLens, then Surprise). docs/benchmarks.md §15.
 # Surprise runs under Debian's /usr/bin/python3 (where build-surprise.sh built it).
 # usage: docs/peers/funksvd-vs-surprise.sh API_DLL ML100K_FOLDER [ROUNDS] [SURPRISE_DIR]
 set -euo pipefail

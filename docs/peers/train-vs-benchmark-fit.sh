@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # FunkSvd fit per split as `train` reports it (fit_time_s, one fit per split in a fresh process, first split
-# included) against `benchmark fit` (median of 9 fits per split after 40 warm-up fits), ROUNDS times in turn,
-# u1..u5 of MovieLens 100K; the ratio is taken round by round (the machine's speed drifts). docs/benchmarks.md §2.
+# included) against `benchmark fit` (its defaults: median of 7 fits per split after 40 warm-up fits), ROUNDS times
+# in turn, u1..u5 of MovieLens 100K; the ratio is taken round by round (the machine's speed drifts). docs/benchmarks.md §15.
 # usage: docs/peers/train-vs-benchmark-fit.sh API_DLL ML100K_FOLDER [ROUNDS]
 set -euo pipefail
 DLL=${1:?usage: train-vs-benchmark-fit.sh API_DLL ML100K_FOLDER [ROUNDS]}

@@ -121,14 +121,13 @@ internal static class FunkSvdLanesKernel
         // A constant when TCount names the count: every loop over the row below is then unrolled.
         var count = TCount.Count == 0 ? epoch.Stride / w : TCount.Count;
         var stride = count * w;
-        var resident = Math.Min(count, TLanes.MaxResident);
+        var resident = Math.Min(count, Math.Min(TLanes.MaxResident, NamedResident));
         int n = epoch.Count;
         int* users = epoch.Users, items = epoch.Items;
         float* values = epoch.Values, bu = epoch.UserBias, bi = epoch.ItemBias, pu = epoch.UserFactors, qi = epoch.ItemFactors;
         float mu = epoch.Mean, lr = epoch.LearningRate, reg = epoch.Regularization;
         var decay = 1f - (lr * reg);
         var decayVector = TLanes.Create(decay);
-        var inverseDecay = 1f / decay;
         var minusLrOverDecay = TLanes.Create(-lr / decay);
 
         // α = (1 − γλ)^(ratings so far) must stay above FoldBelow: a user with more ratings than this is taken
@@ -155,7 +154,6 @@ internal static class FunkSvdLanesKernel
             if (resident > 11) p11 = TLanes.Load(p + (11 * w));
             var userBias = bu[u];
             var alpha = 1f;
-            var inverseAlpha = 1f;
             var end = (int)Math.Min(n, (long)k + maxRun);
 
             for (; k < end && users[k] == u; k++)
@@ -185,7 +183,7 @@ internal static class FunkSvdLanesKernel
                 var itemBias = bi[i];
                 var residual = values[k] - (mu + userBias + itemBias);
                 var newAlpha = alpha * decay;
-                var newInverseAlpha = inverseAlpha * inverseDecay;
+                var newInverseAlpha = 1f / newAlpha; // divided, not carried: a carried 1/α would drift by an ulp per rating
                 var toUser = TLanes.MultiplyAdd(minusLrOverDecay, dot, TLanes.Create(lr * residual * newInverseAlpha));
                 var toItem = TLanes.MultiplyAdd(TLanes.Create(-lr * alpha * alpha), dot, TLanes.Create(lr * alpha * residual));
                 var err = residual - (alpha * TLanes.ToScalar(dot));
@@ -209,7 +207,6 @@ internal static class FunkSvdLanesKernel
                 TailUpdate<TLanes, TVector>(p, q, resident, count, toUser, toItem, decayVector);
 
                 alpha = newAlpha;
-                inverseAlpha = newInverseAlpha;
             }
 
             // The user (or a run of MaxRun of its ratings) ends: fold α into the row, p = α·p̃.
@@ -270,6 +267,9 @@ internal static class FunkSvdLanesKernel
 
     /// <summary>The row parts written out vector by vector: the JIT does not unroll loops, even with a constant trip count.</summary>
     private const int UnrolledTail = 16;
+
+    /// <summary>The kernel's named registers for the user's row (p0 … p11): no more of the row can be resident.</summary>
+    private const int NamedResident = 12;
 
     /// <summary>Adds the products of the row parts kept in memory (vectors [from, count)) to the two partial sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -89,7 +89,10 @@ internal static class Evaluator
 
         // Not part of any fold's fit time (as Surprise's compiled loops cost nothing to start): the first fold
         // would otherwise also time the JIT compiling the algorithm's loop.
-        algorithm.WarmUp();
+        if (splits.Count > 0)
+        {
+            algorithm.WarmUp();
+        }
         for (var s = 0; s < splits.Count; s++)
         {
             var split = splits[s];
@@ -104,6 +107,7 @@ internal static class Evaluator
             var model = algorithm.Fit(trainset, split.Test, e =>
             {
                 var started = Stopwatch.GetTimestamp();
+                e = e with { Elapsed = e.Elapsed - reporting }; // the same clock as the fit time
                 epochs.Add(e);
                 progress?.Epoch(split.Name, e);
                 reporting += Stopwatch.GetElapsedTime(started);
