@@ -118,7 +118,7 @@ internal static class FunkSvdLanesKernel
     {
         var w = TLanes.Width;
 
-        // A constant when TCount names the count: every loop over the row below is then unrolled.
+        // Constants when TCount names the count: every guard on them below folds away.
         var count = TCount.Count == 0 ? epoch.Stride / w : TCount.Count;
         var stride = count * w;
         var resident = Math.Min(count, Math.Min(TLanes.MaxResident, NamedResident));
