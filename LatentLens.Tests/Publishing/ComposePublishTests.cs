@@ -96,11 +96,11 @@ public sealed class ComposePublishTests : IAsyncLifetime
     {
         // The step writes what it renders for its output folder; rendered for the repository root,
         // that is the checked-in file byte for byte. Together they prove the publish without writing there.
-        var published = await PublishAsync(_output);
+        var published = await File.ReadAllTextAsync(await PublishAsync(_output));
         using var cts = new CancellationTokenSource(Timeout);
         var model = await PublishModeModelAsync(builder => { }, cts.Token);
 
-        Assert.Equal(await RenderAsync(model, _output, cts.Token), await File.ReadAllTextAsync(published, cts.Token));
+        Assert.Equal(await RenderAsync(model, _output, cts.Token), published);
         Assert.Equal(
             await File.ReadAllBytesAsync(Path.Combine(TestPaths.RepositoryRoot, "docker-compose.yml"), cts.Token),
             new System.Text.UTF8Encoding(false).GetBytes(await RenderAsync(model, TestPaths.RepositoryRoot, cts.Token)));
@@ -146,8 +146,10 @@ public sealed class ComposePublishTests : IAsyncLifetime
     /// <summary>The app host's model as publishing sees it (run-mode-only resources absent), changed by <paramref name="change"/>, not run.</summary>
     private async Task<DistributedApplicationModel> PublishModeModelAsync(Action<IDistributedApplicationTestingBuilder> change, CancellationToken cancellationToken)
     {
+        // Its output folder is one nothing reads: a model built for publishing may write docker-compose.yml there
+        // on its own, some time after it is built, and once emptied a file another test was reading.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(
-            ["--operation", "publish", "--step", "publish", "--output-path", _output], cancellationToken);
+            ["--operation", "publish", "--step", "publish", "--output-path", Path.Combine(_output, "model")], cancellationToken);
         change(builder);
         var app = await builder.BuildAsync(cancellationToken);
         _apps.Add(app);
@@ -199,7 +201,7 @@ public sealed class ComposePublishTests : IAsyncLifetime
             builder => builder.Resources.OfType<MlflowUiResource>().Single().Annotations.Add(new ContainerMountAnnotation("data", "/data", ContainerMountType.Volume, false)),
             cts.Token);
 
-        // A folder of its own: the models are built for publishing into _output, where Aspire may write too.
+        // A folder of its own, as the models' (Aspire may write into theirs).
         var folder = Path.Combine(_output, "step");
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => WriteAsync(anonymous, folder, cts.Token));
         Assert.False(File.Exists(Path.Combine(folder, "docker-compose.yml")));
