@@ -253,5 +253,16 @@ public sealed class FunkSvdKernelPartsTests
         Assert.True(FunkSvdLanesKernel.Supports(0.005f, 0.02f));
         Assert.True(FunkSvdLanesKernel.Supports(0.01f, 10f));
         Assert.False(FunkSvdLanesKernel.Supports(0.05f, 10f));
+
+        var ratings = new SyntheticRatings { Users = 50, Items = 40, Ratings = 1_500, Rank = 2, Noise = 0.1, Seed = 4 }.GenerateRaw();
+        var train = Trainset.Build(ratings, new RatingScale(1, 5));
+        var options = new FunkSvdOptions { Factors = 16, Epochs = 2, Seed = 1, LearningRate = 0.05, Regularization = 10 };
+        var scalar = new FunkSvd(options with { Path = SgdPath.Scalar }).Fit(train);
+        foreach (var path in new[] { SgdPath.V128, SgdPath.V256 })
+        {
+            var forced = new FunkSvd(options with { Path = path }).Fit(train);
+            Assert.Equal(scalar.UserFactors[..16], forced.UserFactors[..16]); // the scalar loop's bits: it ran
+            Assert.Equal(scalar.ItemBias, forced.ItemBias);
+        }
     }
 }

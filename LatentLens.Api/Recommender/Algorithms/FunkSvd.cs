@@ -108,7 +108,7 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
             var epoch = new SgdEpoch
             {
                 Count = n, Users = users, Items = items, Values = values, UserBias = bu, ItemBias = bi,
-                UserFactors = pu, ItemFactors = qi, ItemCount = trainset.ItemCount, Stride = stride,
+                UserFactors = pu, ItemFactors = qi, Stride = stride,
                 Mean = mu, LearningRate = lr, Regularization = reg,
             };
             var lanes = FunkSvdLanesKernel.Supports(lr, reg);

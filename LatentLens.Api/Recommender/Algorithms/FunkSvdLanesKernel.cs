@@ -22,8 +22,6 @@ internal readonly unsafe struct SgdEpoch
 
     public required float* ItemFactors { get; init; }
 
-    public required int ItemCount { get; init; }
-
     public required int Stride { get; init; }
 
     public required float Mean { get; init; }
@@ -94,6 +92,11 @@ internal static class FunkSvdLanesKernel
         if (epoch.Stride % TLanes.Width != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(epoch), epoch.Stride, $"the row stride must be a whole number of {TLanes.Width}-float vectors");
+        }
+
+        if (!Supports(epoch.LearningRate, epoch.Regularization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(epoch), "learning rate × regularization must be below 0.5 for the scaled updates (FunkSvd runs the scalar loop then)");
         }
 
         var run = new Runner<TLanes, TVector> { Epoch = epoch };

@@ -95,8 +95,9 @@ internal readonly struct SgdLanes256 : ISgdLanes<Vector256<float>>
 
     // 16 ymm registers: 9 resident vectors of p̃, two dot partial sums, a q vector and its decayed copy,
     // the two update factors and the decay; the scalars (bias, α, the running SSE) share the same file.
-    // 10 resident made the JIT spill the update temporaries, 13 (the whole row) spilled three of p̃'s
-    // vectors per rating; at 100 factors the other 4 vectors live in memory (L1).
+    // 8 and 10 resident measured no faster (10: the JIT's listing showed the update temporaries spilled); the
+    // whole row (13) only fit with the items' decay scaled too, and then three of p̃'s vectors spilled per
+    // rating (slower, docs/benchmarks.md §15); at 100 factors the other 4 vectors live in memory (L1).
     public static int MaxResident => 9;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

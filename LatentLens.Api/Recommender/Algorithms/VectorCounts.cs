@@ -55,8 +55,6 @@ internal interface IVectorCountAction<TResult>
 
 internal static class VectorCounts
 {
-    public const int MaxNamed = 32;
-
     public static TResult Dispatch<TAction, TResult>(int count, ref TAction action)
         where TAction : struct, IVectorCountAction<TResult> => count switch
     {

@@ -93,6 +93,7 @@ internal static class Evaluator
         {
             algorithm.WarmUp();
         }
+
         for (var s = 0; s < splits.Count; s++)
         {
             var split = splits[s];
