@@ -47,5 +47,11 @@ for l in body:
 open(sys.argv[2], "w").write("\n".join(out) + "\n")
 print(f"inner loop: {len(out) - 1} instructions")
 PY
-"$MCA" -mcpu="$CPU" -iterations=200 "$work/loop.s" 2>/dev/null | sed -n '1,10p' |
+# llvm-mca drops a line it cannot parse, or a CPU it does not know, and still reports: anything it says on
+# stderr fails the script instead.
+if ! "$MCA" -mcpu="$CPU" -iterations=200 "$work/loop.s" > "$work/mca.txt" 2> "$work/mca.err" || [ -s "$work/mca.err" ]; then
+  cat "$work/mca.err" >&2
+  exit 1
+fi
+sed -n '1,10p' "$work/mca.txt" |
   awk '/Iterations/ {it=$2} /Total Cycles/ {c=$3} {print} END {if (it) printf("cycles per rating (one iteration): %.1f\n", c/it)}'

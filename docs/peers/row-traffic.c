@@ -51,7 +51,13 @@ int main(int argc, char **argv)
     int items = atoi(argv[1]);
     int dot = strcmp(argv[2], "update") != 0, update = strcmp(argv[2], "dot") != 0;
     int *item = malloc(RATINGS * sizeof(int));
-    float *rows = aligned_alloc(64, (size_t)items * STRIDE * sizeof(float));
+    size_t bytes = ((size_t)items * STRIDE * sizeof(float) + 63) / 64 * 64; /* aligned_alloc wants whole alignments */
+    float *rows = aligned_alloc(64, bytes);
+    if (!item || !rows)
+    {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
     for (int k = 0; k < RATINGS; k++) item[k] = next() % items;
     for (size_t f = 0; f < (size_t)items * STRIDE; f++) rows[f] = (next() % 1000) / 10000.0f;
 
