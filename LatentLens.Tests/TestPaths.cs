@@ -23,6 +23,26 @@ internal static class TestPaths
         return path;
     }
 
+    /// <summary>Copies every file under <paramref name="source"/> into <paramref name="target"/>, keeping the tree.</summary>
+    public static void CopyFolder(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+    }
+
+    /// <summary>A copy of the repository's committed <c>mlruns/</c> in a new temp folder; the caller deletes it.</summary>
+    public static string CopyOfCommittedStore()
+    {
+        var root = Path.Combine(NewTempFolder(), "mlruns");
+        CopyFolder(Path.Combine(RepositoryRoot, "mlruns"), root);
+        return root;
+    }
+
     private static string FindRepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -18,7 +18,11 @@ internal sealed record ModelInfoResponse(
     float[] RatingScale,
     bool PredictsRatings,
     string ChosenBy,
-    string? FallbackReason);
+    string? FallbackReason,
+    RejectedModelInfo? Rejected);
+
+/// <summary>The model the rules chose first (normally the champion) that is not serving, and why; null fields when the champion rule chose none.</summary>
+internal sealed record RejectedModelInfo(int? Version, string? RunId, string? RunName, string Reason);
 
 internal sealed record RecommendedItem(string ItemId, string? Title, float? PredictedRating, float Score);
 

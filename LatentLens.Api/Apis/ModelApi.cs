@@ -8,7 +8,7 @@ internal static class ModelApi
     public static RouteGroupBuilder MapModelApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/model").WithTags("Model");
-        group.MapGetAndHead("/", GetModel).WithName("GetModel").WithSummary("The model being served: run, registered version and alias, algorithm, params, metrics, size; chosenBy says which rule chose it (champion, newest valid version, best run by rmse) and fallbackReason why the earlier rules did not apply.");
+        group.MapGetAndHead("/", GetModel).WithName("GetModel").WithSummary("The model being served: run, registered version and alias, algorithm, params, metrics, size; chosenBy says which rule chose it (champion, newest valid version, best run by rmse) fallbackReason why the earlier rules did not apply, and rejected which model the rules chose first but could not serve (a broken champion leaves the loaded model serving).");
         return group;
     }
 
@@ -23,6 +23,7 @@ internal static class ModelApi
         var o = loaded.Origin;
         return TypedResults.Ok(new ModelInfoResponse(o.RunId, o.RunName, o.ExperimentId, o.RegisteredModel, o.Version, o.Alias, m.Algorithm, m.Factors,
             o.Params, o.Metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(), loaded.Saved.TrainedAt, loaded.LoadedAt, m.Users.Count, m.Items.Count, [m.Scale.Min, m.Scale.Max], m.PredictsRatings,
-            o.ChosenBy, o.FallbackReason));
+            o.ChosenBy, o.FallbackReason,
+            store.Rejection is { } r ? new RejectedModelInfo(r.Origin?.Version, r.Origin?.RunId, r.Origin?.RunName, r.Reason) : null));
     }
 }

@@ -7,6 +7,9 @@ namespace LatentLens.Api.Serving;
 /// <summary>What a reload did.</summary>
 internal sealed record ReloadResult(bool Changed, bool Ready, string Message, ModelOrigin? Origin);
 
+/// <summary>The model the rules chose first and why it is not serving; <see cref="Origin"/> is null when the champion rule chose nothing.</summary>
+internal sealed record ModelRejection(ModelOrigin? Origin, string Reason);
+
 /// <summary>
 /// Holds the model being served and swaps in a new one atomically. A new model is loaded and
 /// checked completely before the swap; one that fails to load is rejected with a warning and the
@@ -23,8 +26,11 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
     /// <summary>Where models come from, for messages.</summary>
     public string Location => tracking.Location;
 
-    /// <summary>The last model that failed to load, and why; null once the first candidate loads.</summary>
-    public (ModelOrigin Origin, string Reason)? LastRejection { get; private set; }
+    /// <summary>
+    /// Why the model the rules choose first (normally the champion) is not the one serving: it failed to load,
+    /// or the champion rule chooses nothing servable; null when it serves. <c>/model</c> and <c>/ready</c> show it.
+    /// </summary>
+    public ModelRejection? Rejection { get; private set; }
 
     /// <summary>The model serving now, or null while there is none. Read it once per request.</summary>
     public LoadedModel? Current => Volatile.Read(ref _current);
@@ -60,7 +66,7 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
     {
         var failures = new List<string>();
         var failedRuns = new HashSet<string>(StringComparer.Ordinal);
-        ModelOrigin? firstRejected = null;
+        ModelRejection? firstChoiceFailed = null;
         var first = true;
         foreach (var candidate in ChampionResolver.Candidates(tracking, sink))
         {
@@ -81,48 +87,57 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
                     ReportFallback(origin);
                 }
 
-                if (isFirst)
-                {
-                    LastRejection = null;
-                }
-
+                Rejection = firstChoiceFailed;
                 return new ReloadResult(false, true, "Unchanged.", origin);
             }
 
-            var rejected = _rejected.TryGetValue(candidate.Pointer, out var byPointer) ? byPointer : _rejected.Values.FirstOrDefault(r => r.Origin.RunId == candidate.RunId);
-            if (rejected.Origin is not null)
+            if (current is not null && current.Origin.ChosenBy == ChosenByRule.Champion && candidate.ChosenBy != ChosenByRule.Champion)
             {
-                failedRuns.Add(candidate.RunId);
-                failures.Add(Failure(candidate, rejected.Reason));
-                firstRejected ??= candidate;
-                continue;
+                // The champion rule chose what serves; now it chooses nothing servable (an alias moved to a
+                // version that does not exist, a champion rejected above). A fallback rule is for a start with
+                // nothing loaded: it never replaces the model a person promoted.
+                Rejection = firstChoiceFailed ?? new ModelRejection(null, candidate.FallbackReason ?? "the champion rule chooses no model");
+                return new ReloadResult(false, true, $"Not replacing the champion {current.Origin.RunName}: {Rejection.Reason}", current.Origin);
             }
 
-            if (TryLoad(candidate, failures, out var reason))
+            // A candidate rejected before is not read again until it changes or a forced reload.
+            var known = _rejected.TryGetValue(candidate.Pointer, out var byPointer) ? byPointer : _rejected.Values.FirstOrDefault(r => r.Origin.RunId == candidate.RunId);
+            string reason;
+            if (known.Origin is not null)
             {
-                if (isFirst)
-                {
-                    LastRejection = null;
-                }
-
+                reason = known.Reason;
+            }
+            else if (TryLoad(candidate, failures, out reason))
+            {
+                Rejection = isFirst ? null : firstChoiceFailed;
                 var loaded = Current!.Origin;
                 return new ReloadResult(true, true, $"Serving {loaded.RunName} (run {loaded.RunId}{(loaded.Version is { } v ? $", version {v}" : string.Empty)}{(loaded.ChosenBy == ChosenByRule.Champion ? string.Empty : $", chosen by {loaded.ChosenBy}")}).", loaded);
             }
 
             failedRuns.Add(candidate.RunId);
             failures.Add(Failure(candidate, reason));
-            if (current is not null)
+            if (isFirst)
             {
-                // A valid model is serving: a broken new one does not replace it.
-                return new ReloadResult(false, true, $"Rejected {candidate.RunName}: {reason}", current.Origin);
+                firstChoiceFailed = new ModelRejection(candidate, reason);
             }
+
+            if (current is null || current.Origin.ChosenBy != ChosenByRule.Champion)
+            {
+                // Nothing loaded, or a fallback serving: the rules move on to the next candidate.
+                continue;
+            }
+
+            Rejection = firstChoiceFailed ?? new ModelRejection(candidate, reason);
+            return new ReloadResult(false, true, $"Rejected {candidate.RunName}{VersionText(candidate)}: {reason}. {current.Origin.RunName}{VersionText(current.Origin)} keeps serving.", current.Origin);
         }
 
         if (current is not null)
         {
-            return new ReloadResult(false, true, firstRejected is null ? "The store points at no model; the current one keeps serving." : "Unchanged.", current.Origin);
+            Rejection = firstChoiceFailed;
+            return new ReloadResult(false, true, firstChoiceFailed is null ? "The store points at no model; the current one keeps serving." : "Unchanged.", current.Origin);
         }
 
+        Rejection = firstChoiceFailed;
         if (currentDeleted)
         {
             Volatile.Write(ref _current, null);
@@ -137,6 +152,8 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
 
         return new ReloadResult(false, false, failures.Count == 0 ? $"No model to serve in {Location}." : $"No model to serve in {Location}: {string.Join("; ", failures)}", null);
     }
+
+    private static string VersionText(ModelOrigin origin) => origin.Version is { } v ? $" (version {v})" : string.Empty;
 
     private bool TryLoad(ModelOrigin candidate, List<string> failures, out string reason)
     {
@@ -166,7 +183,6 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
         catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             _rejected[candidate.Pointer] = (candidate, ex.Message);
-            LastRejection = (candidate, ex.Message);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             Log.ModelRejected(logger, candidate.RunName, candidate.RunId, ex.Message, Current is null ? "Trying the next candidate" : "The previous model keeps serving");
             reason = ex.Message;
@@ -251,8 +267,21 @@ internal sealed class ModelReadyHealthCheck(ModelStore store) : Microsoft.Extens
     public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(store.Current is { } model
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(model.Origin.ChosenBy == ChosenByRule.Champion
-                ? $"Serving {model.Origin.RunName}"
-                : $"Serving {model.Origin.RunName} as a fallback, chosen by {model.Origin.ChosenBy}: {model.Origin.FallbackReason}")
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(Describe(model.Origin, store.Rejection))
             : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"No model loaded from {store.Location}"));
+
+    private static string Describe(ModelOrigin served, ModelRejection? rejection)
+    {
+        var serving = served.ChosenBy == ChosenByRule.Champion
+            ? $"Serving {served.RunName}"
+            : $"Serving {served.RunName} as a fallback, chosen by {served.ChosenBy}: {served.FallbackReason}";
+        if (rejection is null || served.ChosenBy != ChosenByRule.Champion)
+        {
+            // A fallback's reason already says what the rules before it rejected.
+            return serving;
+        }
+
+        var what = rejection.Origin is { } o ? $"{(o.ChosenBy == ChosenByRule.Champion ? "the champion" : o.ChosenBy)} {o.RunName}{(o.Version is { } v ? $" (version {v})" : string.Empty)} was rejected" : "the champion rule chooses no model";
+        return $"{serving}{(served.Version is { } sv ? $" (version {sv})" : string.Empty)}; {what}: {rejection.Reason}";
+    }
 }

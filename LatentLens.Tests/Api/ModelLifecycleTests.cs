@@ -163,7 +163,7 @@ public sealed class ModelLifecycleTests : IDisposable
         registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);
         using (var cts = new CancellationTokenSource(Timeout))
         {
-            while (models.LastRejection?.Origin.RunId != broken.RunId)
+            while (models.Rejection?.Origin?.RunId != broken.RunId)
             {
                 await Task.Delay(20, cts.Token);
             }
@@ -215,7 +215,7 @@ public sealed class ModelLifecycleTests : IDisposable
         var models = factory.Services.GetRequiredService<LatentLens.Api.Serving.ModelStore>();
         using (var cts = new CancellationTokenSource(Timeout))
         {
-            while (models.LastRejection?.Origin.RunId != broken.RunId)
+            while (models.Rejection?.Origin?.RunId != broken.RunId)
             {
                 await Task.Delay(20, cts.Token);
             }

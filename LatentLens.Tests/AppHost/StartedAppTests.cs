@@ -26,7 +26,7 @@ public sealed class StartedAppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(Timeout);
-        CopyFolder(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), Mlruns);
+        TestPaths.CopyFolder(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), Mlruns);
         // Without an engine DCP otherwise waits for one for 30 s and then fails the start.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(
             ["--DcpPublisher:ContainerRuntimeInitializationTimeout=00:00:00", $"--LatentLens:Mlruns={Mlruns}"], cts.Token);
@@ -45,15 +45,6 @@ public sealed class StartedAppFixture : IAsyncLifetime
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static void CopyFolder(string source, string target)
-    {
-        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-            File.Copy(file, copy);
-        }
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -53,7 +53,7 @@ public sealed partial class DockerfileTests : IDisposable
         Assert.False(File.Exists(Path.Combine(app, "Aspire.Hosting.dll")), "the app host's orchestration packages must not be published");
 
         // The store at the container's path, as the compose file mounts it.
-        CopyFolder(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), Path.Combine(app, "mlruns"));
+        TestPaths.CopyFolder(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), Path.Combine(app, "mlruns"));
 
         var environment = EnvLine().Matches(final).ToDictionary(m => m.Groups["key"].Value, m => m.Groups["value"].Value);
         Assert.Equal("8000", environment["ASPNETCORE_HTTP_PORTS"]);
@@ -62,7 +62,7 @@ public sealed partial class DockerfileTests : IDisposable
         Assert.Equal(["dotnet", "LatentLens.Api.dll"], entrypoint);
 
         // Port 8000 may be taken by the started app host on this machine: same variable, a free port.
-        var port = FreePort();
+        var port = TestPorts.Free();
         var start = new ProcessStartInfo(entrypoint[0], entrypoint[1..]) { WorkingDirectory = app, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment)
         {
@@ -117,20 +117,5 @@ public sealed partial class DockerfileTests : IDisposable
         Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed:\n{await output}\n{await error}");
     }
 
-    private static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -43,6 +43,13 @@ internal sealed class FactorModel
             throw new ArgumentException("Model arrays do not match the numbers of users, items and factors.");
         }
 
+        if (stride % PaddedRows.Granule != 0)
+        {
+            throw new ArgumentException(
+                $"The row stride {stride} is not a whole number of {PaddedRows.Granule}-float vectors: rows are padded with zeros to a multiple of {PaddedRows.Granule} (FactorLayout.StrideFor).",
+                nameof(stride));
+        }
+
         Algorithm = algorithm;
         Users = users;
         Items = items;

@@ -203,7 +203,7 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         Span<float> x, int factors, int stride, int cgSteps, Span<float> work)
     {
         if (gram.Length < stride * stride || x.Length < stride || work.Length < (3 * stride) + neighbours.Length || weights.Length < neighbours.Length
-            || stride < 1 || stride % FactorLayout.StrideFor(1) != 0 || factors > stride)
+            || stride < 1 || stride % PaddedRows.Granule != 0 || factors > stride)
         {
             throw new ArgumentException("The spans do not match the stride.");
         }

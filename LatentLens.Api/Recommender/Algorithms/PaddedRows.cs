@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -6,10 +7,17 @@ namespace LatentLens.Api.Recommender.Algorithms;
 /// <summary>Arithmetic on factor rows padded to whole SIMD vectors (see <see cref="FactorModel.Stride"/>).</summary>
 internal static class PaddedRows
 {
-    /// <summary>p·q over <paramref name="stride"/> floats (a multiple of the vector width): AVX-512 where the CPU has it, else 256-bit.</summary>
+    /// <summary>The unit every row stride is a multiple of: one 256-bit vector, the narrowest step of <see cref="Dot"/>.</summary>
+    public const int Granule = 8;
+
+    /// <summary>
+    /// p·q over <paramref name="stride"/> floats, any multiple of <see cref="Granule"/>: AVX-512 steps where the CPU
+    /// has them, a 256-bit step for a tail of 8 (so a row padded to 8 on one machine is read correctly on another).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe float Dot(float* p, float* q, int stride)
     {
+        Debug.Assert(stride % Granule == 0, "a row stride is whole 8-float vectors");
         if (Vector512.IsHardwareAccelerated)
         {
             // Two accumulators halve the dependency chain of the fused multiply-adds.
@@ -22,12 +30,19 @@ internal static class PaddedRows
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Load(p + f + 16), Vector512.Load(q + f + 16), a1);
             }
 
-            if (f < stride)
+            if (f + 16 <= stride)
             {
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Load(p + f), Vector512.Load(q + f), a0);
+                f += 16;
             }
 
-            return Vector512.Sum(a0 + a1);
+            var sum = Vector512.Sum(a0 + a1);
+            if (f < stride)
+            {
+                sum += Vector256.Sum(Vector256.Load(p + f) * Vector256.Load(q + f));
+            }
+
+            return sum;
         }
         else
         {

@@ -59,7 +59,7 @@ public sealed class MlflowServer : IDisposable
     public static async Task<MlflowServer> StartAsync()
     {
         var folder = TestPaths.NewTempFolder();
-        var port = FreePort();
+        var port = TestPorts.Free();
         var start = new ProcessStartInfo("/usr/bin/setsid", [Script, port.ToString(System.Globalization.CultureInfo.InvariantCulture), $"sqlite:///{folder}/mlflow.db", Path.Combine(folder, "artifacts")])
         {
             RedirectStandardOutput = true,
@@ -157,12 +157,6 @@ public sealed class MlflowServer : IDisposable
         return kill.ExitCode;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>One real MLflow server for the whole test run, started on first use (none where the tests skip).</summary>
