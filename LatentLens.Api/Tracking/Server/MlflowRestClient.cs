@@ -14,11 +14,12 @@ namespace LatentLens.Api.Tracking.Server;
 /// <summary>A call to an MLflow tracking server that failed: the message names the server and the call.</summary>
 internal sealed class TrackingServerException : InvalidOperationException
 {
-    public TrackingServerException(string message, string? errorCode = null, int? status = null, Exception? inner = null)
+    public TrackingServerException(string message, string? errorCode = null, int? status = null, Exception? inner = null, bool transient = false)
         : base(message, inner)
     {
         ErrorCode = errorCode;
         Status = status;
+        IsTransient = transient;
     }
 
     public TrackingServerException()
@@ -45,6 +46,9 @@ internal sealed class TrackingServerException : InvalidOperationException
     public bool IsNotFound => ErrorCode == "RESOURCE_DOES_NOT_EXIST";
 
     public bool IsAlreadyExists => ErrorCode == "RESOURCE_ALREADY_EXISTS";
+
+    /// <summary>No answer, a time-out, 429 or 5xx: the server may or may not have acted on the call.</summary>
+    public bool IsTransient { get; }
 }
 
 /// <summary>
@@ -112,6 +116,7 @@ internal sealed class MlflowRestClient : IDisposable
     private const string ArtifactsPrefix = "api/2.0/mlflow-artifacts/artifacts/";
     private readonly HttpClient _http;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly ResiliencePipeline<HttpResponseMessage> _singleAttempt;
     private readonly MlflowServerSettings _settings;
 
     public MlflowRestClient(MlflowServerSettings settings, HttpMessageHandler? handler = null)
@@ -156,6 +161,7 @@ internal sealed class MlflowRestClient : IDisposable
             })
             .AddTimeout(settings.AttemptTimeout)
             .Build();
+        _singleAttempt = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(settings.AttemptTimeout).Build();
         // Named in messages and logs: without any user:password the URI may carry.
         Server = new UriBuilder(baseUri) { UserName = string.Empty, Password = string.Empty }.Uri.AbsoluteUri.TrimEnd('/');
     }
@@ -197,6 +203,47 @@ internal sealed class MlflowRestClient : IDisposable
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
         return Parse(Send(method, ApiPrefix + endpoint, () => Json(body)), $"{method} /{ApiPrefix}{endpoint}", responseType);
+    }
+
+    /// <summary>
+    /// A POST that must act once (<c>runs/create</c>, <c>model-versions/create</c>): a lost reply must not become a
+    /// second run or version. So it is not retried blindly: after a transient failure (no answer, time-out, 429,
+    /// 5xx) and the backoff, <paramref name="findExisting"/> looks for what the lost attempt may have made (a tag
+    /// carrying a request id the caller generated, a version's run id) and returns it when found; only otherwise
+    /// is the call sent again. Same bounds as every call: <see cref="MlflowServerSettings.MaxRetries"/> and
+    /// <see cref="MlflowServerSettings.TotalTimeout"/>.
+    /// </summary>
+    public TResponse CreateOnce<TRequest, TResponse>(string endpoint, TRequest request, JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, Func<TResponse?> findExisting)
+        where TResponse : class
+    {
+        ArgumentNullException.ThrowIfNull(findExisting);
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, requestType);
+        var call = $"POST /{ApiPrefix}{endpoint}";
+        var clock = Stopwatch.StartNew();
+        var delay = _settings.FirstRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Parse(Send(HttpMethod.Post, ApiPrefix + endpoint, () => Json(body), _singleAttempt), call, responseType);
+            }
+            catch (TrackingServerException ex) when (ex.IsTransient)
+            {
+                if (attempt > _settings.MaxRetries || clock.Elapsed + delay >= _settings.TotalTimeout)
+                {
+                    throw new TrackingServerException(
+                        string.Create(CultureInfo.InvariantCulture, $"{ex.Message} (attempt {attempt} of {call}; before each retry the server was searched for what a lost reply may have created, and nothing was found)"),
+                        ex.ErrorCode, ex.Status, ex, transient: true);
+                }
+
+                Thread.Sleep(delay);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+                if (findExisting() is { } existing)
+                {
+                    return existing;
+                }
+            }
+        }
     }
 
     /// <summary>Uploads one artifact through the proxy: <paramref name="proxyPath"/> is relative to the server's artifact root.</summary>
@@ -246,7 +293,7 @@ internal sealed class MlflowRestClient : IDisposable
     }
 
     /// <summary>Sends with retries and answers the body of a success; anything else throws, naming the server and the call.</summary>
-    private byte[] Send(HttpMethod method, string pathAndQuery, Func<HttpContent>? content)
+    private byte[] Send(HttpMethod method, string pathAndQuery, Func<HttpContent>? content, ResiliencePipeline<HttpResponseMessage>? pipeline = null)
     {
         var call = $"{method} /{pathAndQuery.Split('?')[0]}";
         var attempts = 0;
@@ -254,7 +301,7 @@ internal sealed class MlflowRestClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = _pipeline.Execute(
+            response = (pipeline ?? _pipeline).Execute(
                 token =>
                 {
                     attempts++;
@@ -267,7 +314,7 @@ internal sealed class MlflowRestClient : IDisposable
         {
             var why = ex is TimeoutRejectedException or TaskCanceledException ? $"no answer in time ({ex.Message})" : ex.InnerException?.Message ?? ex.Message;
             throw new TrackingServerException(
-                string.Create(CultureInfo.InvariantCulture, $"MLflow server {Server} is unreachable: {call} failed after {attempts} attempt(s) in {clock.Elapsed.TotalSeconds:F1} s: {why}"), inner: ex);
+                string.Create(CultureInfo.InvariantCulture, $"MLflow server {Server} is unreachable: {call} failed after {attempts} attempt(s) in {clock.Elapsed.TotalSeconds:F1} s: {why}"), inner: ex, transient: true);
         }
 
         using (response)
@@ -293,7 +340,7 @@ internal sealed class MlflowRestClient : IDisposable
             var tries = attempts > 1 ? $" after {attempts} attempts" : string.Empty;
             throw new TrackingServerException(
                 string.Create(CultureInfo.InvariantCulture, $"MLflow server {Server}: {call} failed{tries}: HTTP {status} {response.ReasonPhrase}: {detail}"),
-                error?.ErrorCode, status);
+                error?.ErrorCode, status, transient: IsTransient(response.StatusCode));
         }
     }
 }

@@ -50,7 +50,7 @@ internal sealed record LogBatchRequest(string RunId, List<MlflowMetric> Metrics,
 
 internal sealed record LogInputsRequest(string RunId, List<MlflowDatasetInput> Datasets);
 
-internal sealed record SearchRunsRequest(List<string> ExperimentIds, int MaxResults, string? PageToken, string RunViewType);
+internal sealed record SearchRunsRequest(List<string> ExperimentIds, int MaxResults, string? PageToken, string RunViewType, string? Filter = null);
 
 internal sealed record SearchRunsResponse(List<MlflowRun>? Runs, string? NextPageToken);
 

@@ -15,6 +15,9 @@ namespace LatentLens.Api.Tracking.Server;
 internal sealed class MlflowServerStore : ITrackingStore, IDisposable
 {
     private const int SearchPageSize = 1000;
+
+    /// <summary>The tag each run created through the server carries: a client-generated id that makes the create idempotent.</summary>
+    internal const string RequestIdTag = "latentlens.request_id";
     private readonly ConcurrentDictionary<string, MlflowDataset> _datasets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _hasModel = new(StringComparer.Ordinal);
 
@@ -119,7 +122,14 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
     /// <summary>Starts a run with its start time and first tags given (what <c>migrate</c> copies).</summary>
     internal ServerRunWriter StartRun(string experimentId, string runName, string userId, long startTime, List<MlflowKeyValue> tags)
     {
-        var run = Client.Post("runs/create", new CreateRunRequest(experimentId, userId, runName, startTime, tags), MlflowJson.Default.CreateRunRequest, MlflowJson.Default.RunResponse).Run;
+        // The request id lets a retry find the run a lost reply created instead of creating a second one.
+        var requestId = Guid.NewGuid().ToString("N");
+        tags = [.. tags.Where(t => t.Key != RequestIdTag), new(RequestIdTag, requestId)];
+        var run = Client.CreateOnce(
+            "runs/create", new CreateRunRequest(experimentId, userId, runName, startTime, tags), MlflowJson.Default.CreateRunRequest, MlflowJson.Default.RunResponse,
+            findExisting: () => Client.Post(
+                "runs/search", new SearchRunsRequest([experimentId], 1, null, "ALL", $"tags.`{RequestIdTag}` = '{requestId}'"), MlflowJson.Default.SearchRunsRequest, MlflowJson.Default.SearchRunsResponse)
+                .Runs?.FirstOrDefault() is { } found ? new RunResponse(found) : null).Run;
         return new ServerRunWriter(this, run.Info.ExperimentId, run.Info.RunId, run.Info.ArtifactUri ?? string.Empty);
     }
 
@@ -138,8 +148,6 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
     internal MlflowDataset Dataset(string datasetId) => _datasets.TryGetValue(datasetId, out var dataset)
         ? dataset
         : throw new ArgumentException($"No dataset {datasetId} was logged through this store.", nameof(datasetId));
-
-    internal void RememberDataset(string datasetId, MlflowDataset dataset) => _datasets[datasetId] = dataset;
 
     public RegisteredModelInfo? FindRegisteredModel(string name, ProblemSink? problems = null)
     {
@@ -207,7 +215,9 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
         }
 
         var source = $"{run.Info.ArtifactUri}/{ModelArtifact.ArtifactPath}";
-        var created = Client.Post("model-versions/create", new CreateModelVersionRequest(modelName, source, runId, description), MlflowJson.Default.CreateModelVersionRequest, MlflowJson.Default.ModelVersionResponse);
+        var created = Client.CreateOnce(
+            "model-versions/create", new CreateModelVersionRequest(modelName, source, runId, description), MlflowJson.Default.CreateModelVersionRequest, MlflowJson.Default.ModelVersionResponse,
+            findExisting: () => SearchVersions($"name='{Quote(modelName)}' and run_id='{Quote(runId)}'").MaxBy(v => ParseVersion(v.Version)) is { } found ? new ModelVersionResponse(found) : null);
         return ParseVersion(created.ModelVersion.Version);
     }
 

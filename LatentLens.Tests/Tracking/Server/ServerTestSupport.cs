@@ -21,12 +21,6 @@ internal static class ServerTestSupport
     /// <summary>Small ratings with numeric ids, as the API takes them.</summary>
     public static string SmallRatings(string folder) => TestData.SmallRatingsCsv(folder, numericIds: true);
 
-    public static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>MLflow's REST API read with a plain HttpClient, independently of the code under test.</summary>
@@ -141,7 +135,7 @@ internal sealed class FailingHttpStub : IDisposable
     public FailingHttpStub(Func<HttpListenerRequest, int, (int Status, string Body)> answer)
     {
         _answer = answer;
-        var port = ServerTestSupport.ClosedPort();
+        var port = TestPorts.Free();
         Url = $"http://127.0.0.1:{port}";
         _listener.Prefixes.Add(Url + "/");
         _listener.Start();

@@ -31,7 +31,7 @@ public sealed class TrackingServerErrorTests : IDisposable
     [Fact]
     public async Task AServerThatRefusesConnectionsIsNamedWithTheCallAndTheCommandExitsNonZero()
     {
-        var url = $"http://127.0.0.1:{ServerTestSupport.ClosedPort()}";
+        var url = $"http://127.0.0.1:{TestPorts.Free()}";
 
         var (exit, _, error) = await ServerTestSupport.RunCliAsync("promote", "--tracking-uri", url);
 
@@ -45,7 +45,7 @@ public sealed class TrackingServerErrorTests : IDisposable
     [Fact]
     public async Task TrainAgainstADownServerFailsBeforeTrainingWithOneLine()
     {
-        var url = $"http://127.0.0.1:{ServerTestSupport.ClosedPort()}";
+        var url = $"http://127.0.0.1:{TestPorts.Free()}";
 
         var (exit, _, error) = await ServerTestSupport.RunCliAsync("train", "--tracking-uri", url, "--data", ServerTestSupport.SmallRatings(_dir), "--folds", "2", "--algorithm", "baseline");
 
