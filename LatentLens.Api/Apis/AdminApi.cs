@@ -1,5 +1,6 @@
 using LatentLens.Api.Serving;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace LatentLens.Api.Apis;
 
@@ -18,9 +19,16 @@ internal static class AdminApi
         return group;
     }
 
-    public static Results<Ok<AdminResponse>, ProblemHttpResult> Reload(ModelStore store)
+    public static async Task<Results<Ok<AdminResponse>, ProblemHttpResult>> Reload(ModelStore store, IOptions<LatentLensOptions> options, CancellationToken cancellationToken)
     {
-        var result = store.Reload(force: true);
+        var result = await store.ReloadWithinAsync(TimeSpan.FromSeconds(options.Value.ReloadTimeoutSeconds), force: true, cancellationToken);
+        if (result.StoreFailed)
+        {
+            return TypedResults.Problem(
+                title: "Model store unavailable", detail: result.Message, statusCode: StatusCodes.Status503ServiceUnavailable,
+                extensions: new Dictionary<string, object?> { ["servingRunId"] = result.Origin?.RunId, ["servingVersion"] = result.Origin?.Version });
+        }
+
         return result.Ready
             ? TypedResults.Ok(new AdminResponse(true, result.Message, result.Origin?.RunId, result.Origin?.Version))
             : TypedResults.Problem(title: "No model loaded", detail: result.Message, statusCode: StatusCodes.Status503ServiceUnavailable);

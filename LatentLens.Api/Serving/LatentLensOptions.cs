@@ -30,6 +30,14 @@ internal sealed class LatentLensOptions : IValidatableObject
     public double ReloadIntervalSeconds { get; set; } = 2;
 
     /// <summary>
+    /// How long <c>POST /admin/reload</c> waits for the store before it answers 503 (the model serving keeps
+    /// serving; the reload goes on in the background). A tracking server that does not answer is retried for up
+    /// to two minutes: no request should hang that long.
+    /// </summary>
+    [Range(0.1, 600)]
+    public double ReloadTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>
     /// Maps <c>POST /admin/reload</c> (the dashboard's "Reload model" command). Off
     /// unless configuration turns it on: the app host does in development; the compose deployment never does.
     /// </summary>

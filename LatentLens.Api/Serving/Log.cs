@@ -21,6 +21,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Serving {RunName} (run {RunId}) as a fallback, chosen by {ChosenBy}: {Reason}")]
     public static partial void ModelFallback(ILogger logger, string runName, string runId, string chosenBy, string reason);
 
-    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Training requested through the admin endpoint finished: run {RunId}, RMSE {Rmse}, champion {Outcome}")]
-    public static partial void TrainingFinished(ILogger logger, string runId, double rmse, string outcome);
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "A reload asked through the admin endpoint did not finish within {Seconds} s; it goes on in the background")]
+    public static partial void ReloadSlow(ILogger logger, double seconds);
 }

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Options;
 
 namespace LatentLens.Api.Serving;
 
-/// <summary>What a reload did.</summary>
-internal sealed record ReloadResult(bool Changed, bool Ready, string Message, ModelOrigin? Origin);
+/// <summary>What a reload did. <see cref="StoreFailed"/>: the store could not be read (in time), so nothing was decided.</summary>
+internal sealed record ReloadResult(bool Changed, bool Ready, string Message, ModelOrigin? Origin)
+{
+    public bool StoreFailed { get; init; }
+}
 
 /// <summary>The model the rules chose first and why it is not serving; <see cref="Origin"/> is null when the champion rule chose nothing.</summary>
 internal sealed record ModelRejection(ModelOrigin? Origin, string Reason);
@@ -61,6 +64,48 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
             return result;
         }
     }
+
+    /// <summary>
+    /// <see cref="Reload(bool)"/> for a caller that waits (an HTTP request): at most <paramref name="bound"/>, then an
+    /// answer that says the store did not answer in time while the reload goes on in the background (a tracking server
+    /// that hangs is retried for minutes). A failure to read the store is an answer too, not an exception. Callers
+    /// that come while such a reload is still running wait for that one instead of queueing another.
+    /// </summary>
+    public async Task<ReloadResult> ReloadWithinAsync(TimeSpan bound, bool force, CancellationToken cancellationToken)
+    {
+        Task<ReloadResult> reload;
+        lock (_pendingLock)
+        {
+            if (_pending is not { IsCompleted: false })
+            {
+                _pending = Task.Run(() => Reload(force), CancellationToken.None);
+                _ = _pending.ContinueWith(t => Log.WatchFailed(logger, Location, t.Exception!.GetBaseException()), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+
+            reload = _pending;
+        }
+
+        var finished = await Task.WhenAny(reload, Task.Delay(bound, cancellationToken));
+        var serving = Current is { } current ? $"{current.Origin.RunName}{VersionText(current.Origin)} keeps serving" : "no model is serving";
+        if (finished != reload)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Log.ReloadSlow(logger, bound.TotalSeconds);
+            return new ReloadResult(false, Current is not null, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Location} did not answer within {bound.TotalSeconds:0.#} s; {serving}, and the reload goes on in the background."), Current?.Origin) { StoreFailed = true };
+        }
+
+        try
+        {
+            return await reload;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return new ReloadResult(false, Current is not null, $"Reading {Location} failed: {ex.Message}; {serving}.", Current?.Origin) { StoreFailed = true };
+        }
+    }
+
+    private readonly Lock _pendingLock = new();
+    private Task<ReloadResult>? _pending;
 
     private ReloadResult Choose(ProblemSink sink, LoadedModel? current, bool currentDeleted)
     {

@@ -5,11 +5,23 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace LatentLens.Tests.Api;
 
 /// <summary>The API in memory over a given store.</summary>
-internal sealed class ApiFactory(string mlruns, bool admin = false, double reloadSeconds = 60) : WebApplicationFactory<ApiEntryPoint>
+internal sealed class ApiFactory(string mlruns, bool admin = false, double reloadSeconds = 60, string? trackingUri = null, double? reloadTimeoutSeconds = null)
+    : WebApplicationFactory<ApiEntryPoint>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("LatentLens:MlrunsPath", mlruns);
+        if (trackingUri is not null)
+        {
+            builder.UseSetting("LatentLens:TrackingUri", trackingUri);
+            builder.UseSetting("LatentLens:ModelCachePath", Path.Combine(mlruns, "model-cache"));
+        }
+
+        if (reloadTimeoutSeconds is { } timeout)
+        {
+            builder.UseSetting("LatentLens:ReloadTimeoutSeconds", timeout.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         builder.UseSetting("LatentLens:EnableAdminEndpoints", admin ? "true" : "false");
         builder.UseSetting("LatentLens:ReloadIntervalSeconds", reloadSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }

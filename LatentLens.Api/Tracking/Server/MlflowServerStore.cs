@@ -26,13 +26,16 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelCache);
         Client = new MlflowRestClient(settings, handler);
-        ModelCache = Path.GetFullPath(modelCache);
+        Cache = new ModelDownloadCache(Path.GetFullPath(modelCache));
     }
 
     internal MlflowRestClient Client { get; }
 
     /// <summary>Where downloaded models are kept: <c>&lt;run id&gt;/model/</c>, each complete or absent.</summary>
-    public string ModelCache { get; }
+    public string ModelCache => Cache.Root;
+
+    /// <summary>The downloaded models, bounded to the one in use and the one before it.</summary>
+    internal ModelDownloadCache Cache { get; }
 
     public string Location => Client.Server;
 
@@ -287,15 +290,23 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
         return found;
     }
 
-    /// <summary>Downloads the run's <c>model/</c> into the cache (once) and loads it.</summary>
-    public SavedModel LoadModel(RunInfo run) => ModelArtifact.Load(DownloadModel(run));
-
     /// <summary>
-    /// The run's <c>model/</c> folder in the local cache, downloaded first if it is not there: every file
-    /// into a temporary folder, which is then renamed into place, so a model folder in the cache is
-    /// always complete (a download cut short leaves only a temporary folder, removed on the next try).
-    /// Replicas and threads racing for one model each download it; the first rename wins.
+    /// Downloads the run's <c>model/</c> into the cache (once) and loads it. Another replica sharing the cache may
+    /// prune the folder between the download and the load: then it is downloaded again, once.
     /// </summary>
+    public SavedModel LoadModel(RunInfo run)
+    {
+        try
+        {
+            return ModelArtifact.Load(DownloadModel(run));
+        }
+        catch (Exception ex) when (ex is DirectoryNotFoundException or FileNotFoundException)
+        {
+            return ModelArtifact.Load(DownloadModel(run));
+        }
+    }
+
+    /// <summary>The run's <c>model/</c> folder in the local cache (<see cref="ModelDownloadCache"/>), downloaded first if it is not there.</summary>
     public string DownloadModel(RunInfo run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -304,46 +315,28 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
             throw new InvalidDataException($"'{run.RunId}' is not a run id.");
         }
 
-        var target = Path.Combine(ModelCache, run.RunId);
-        var model = Path.Combine(target, ModelArtifact.ArtifactPath);
-        if (Directory.Exists(model))
-        {
-            return model;
-        }
-
-        Directory.CreateDirectory(ModelCache);
-        CleanStalePartials();
-        var partial = Path.Combine(ModelCache, $".partial-{run.RunId}-{Guid.NewGuid():N}");
         try
         {
-            var files = ListArtifacts(run.RunId, ModelArtifact.ArtifactPath, recursive: true);
-            if (!files.Any(f => f.Path == $"{ModelArtifact.ArtifactPath}/MLmodel"))
+            return Cache.GetOrAdd(run.RunId, ModelArtifact.ArtifactPath, partial =>
             {
-                throw new InvalidDataException($"run {run.RunId} has no {ModelArtifact.ArtifactPath}/MLmodel on {Location}");
-            }
-
-            foreach (var file in files)
-            {
-                if (file.Path.Split('/').Any(part => part is "" or "." or ".."))
+                var files = ListArtifacts(run.RunId, ModelArtifact.ArtifactPath, recursive: true);
+                if (!files.Any(f => f.Path == $"{ModelArtifact.ArtifactPath}/MLmodel"))
                 {
-                    throw new InvalidDataException($"the artifact path '{file.Path}' of run {run.RunId} is not a plain relative path");
+                    throw new InvalidDataException($"run {run.RunId} has no {ModelArtifact.ArtifactPath}/MLmodel on {Location}");
                 }
 
-                var destination = Path.Combine(partial, file.Path.Replace('/', Path.DirectorySeparatorChar));
-                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                File.WriteAllBytes(destination, DownloadArtifact(run.RunId, run.ArtifactUri, file.Path));
-            }
+                foreach (var file in files)
+                {
+                    if (file.Path.Split('/').Any(part => part is "" or "." or ".."))
+                    {
+                        throw new InvalidDataException($"the artifact path '{file.Path}' of run {run.RunId} is not a plain relative path");
+                    }
 
-            try
-            {
-                Directory.Move(partial, target);
-            }
-            catch (IOException) when (Directory.Exists(model))
-            {
-                // Another thread or process put the same model in place first.
-            }
-
-            return model;
+                    var destination = Path.Combine(partial, file.Path.Replace('/', Path.DirectorySeparatorChar));
+                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                    File.WriteAllBytes(destination, DownloadArtifact(run.RunId, run.ArtifactUri, file.Path));
+                }
+            });
         }
         catch (TrackingServerException ex) when (ex.Status is 404 || ex.ErrorCode == "RESOURCE_DOES_NOT_EXIST")
         {
@@ -351,31 +344,6 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
             // is in a folder. Anything else (401/403 from an expired token or a proxy, unreachable, 5xx) stays
             // an error: the model being served keeps serving and the next poll tries again.
             throw new InvalidDataException($"the model of run {run.RunId} cannot be downloaded: {ex.Message}", ex);
-        }
-        finally
-        {
-            if (Directory.Exists(partial))
-            {
-                Directory.Delete(partial, recursive: true);
-            }
-        }
-    }
-
-    private void CleanStalePartials()
-    {
-        foreach (var stale in Directory.EnumerateDirectories(ModelCache, ".partial-*"))
-        {
-            try
-            {
-                if (Directory.GetLastWriteTimeUtc(stale) < DateTime.UtcNow.AddHours(-1))
-                {
-                    Directory.Delete(stale, recursive: true);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Another process is cleaning it: leave it.
-            }
         }
     }
 
