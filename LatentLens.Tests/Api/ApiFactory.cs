@@ -30,16 +30,16 @@ internal sealed class ApiFactory(string mlruns, bool admin = false, double reloa
     public async Task<HttpClient> ReadyClientAsync(bool expectModel = true)
     {
         var client = CreateClient();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (expectModel)
+        if (expectModel)
         {
-            using var response = await client.GetAsync("/ready", cts.Token);
-            if (response.IsSuccessStatusCode)
-            {
-                break;
-            }
-
-            await Task.Delay(50, cts.Token);
+            await Eventually.TrueAsync(
+                async token =>
+                {
+                    using var response = await client.GetAsync("/ready", token);
+                    return response.IsSuccessStatusCode;
+                },
+                "/ready answers 200 (a model is loaded)",
+                TimeSpan.FromSeconds(30));
         }
 
         return client;

@@ -23,11 +23,14 @@ public sealed class KestrelServedModel : IAsyncLifetime
         Factory.StartServer();
         Address = Factory.Address;
         Client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (!(await Client.GetAsync("/ready", cts.Token)).IsSuccessStatusCode)
-        {
-            await Task.Delay(50, cts.Token);
-        }
+        await Eventually.TrueAsync(
+            async token =>
+            {
+                using var ready = await Client.GetAsync("/ready", token);
+                return ready.IsSuccessStatusCode;
+            },
+            "/ready answers 200 (a model is loaded)",
+            TimeSpan.FromSeconds(30));
     }
 
     public async Task DisposeAsync()

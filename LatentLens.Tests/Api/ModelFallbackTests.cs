@@ -146,11 +146,14 @@ public sealed class ModelFallbackTests : IDisposable
         await File.WriteAllTextAsync(meta, Regex.Replace(await File.ReadAllTextAsync(meta), "lifecycle_stage: .*", "lifecycle_stage: deleted"));
 
         using var client = factory.CreateClient();
-        using var cts = new CancellationTokenSource(Timeout);
-        while ((await client.GetFromJsonAsync<JsonElement>("/model", cts.Token)).GetProperty("runId").GetString() != a.RunId)
-        {
-            await Task.Delay(50, cts.Token);
-        }
+        var model = await Eventually.ValueAsync(
+            async token => await client.GetFromJsonAsync<JsonElement>("/model", token),
+            m => m.GetProperty("runId").GetString() == a.RunId,
+            $"the API serves run {a.RunId} (version 1) once the champion's run {b.RunId} is deleted");
+
+        Assert.Equal(1, model.GetProperty("version").GetInt32());
+        Assert.Equal("newest valid version", model.GetProperty("chosenBy").GetString());
+        Assert.Contains("is deleted", model.GetProperty("fallbackReason").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,14 +24,8 @@ public sealed class ModelLifecycleTests : IDisposable
         return model.GetProperty("runId").GetString()!;
     }
 
-    private static async Task WaitForRunAsync(HttpClient client, string runId)
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        while (await ServingRunAsync(client) != runId)
-        {
-            await Task.Delay(50, cts.Token);
-        }
-    }
+    private static Task WaitForRunAsync(HttpClient client, string runId) =>
+        Eventually.ValueAsync(_ => ServingRunAsync(client), served => served == runId, $"the API serves run {runId}", Timeout);
 
     [Fact]
     public async Task WithoutAnyModelTheApiStartsAnswersHealthAndSays503()
@@ -161,20 +155,16 @@ public sealed class ModelLifecycleTests : IDisposable
         }
 
         registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);
-        using (var cts = new CancellationTokenSource(Timeout))
-        {
-            while (models.Rejection?.Origin?.RunId != broken.RunId)
-            {
-                await Task.Delay(20, cts.Token);
-            }
-        }
+        await Eventually.TrueAsync(() => models.Rejection?.Origin?.RunId == broken.RunId, $"the watcher rejects the broken champion {broken.RunId}", Timeout);
 
-        await Task.Delay(300);
+        // Requests made after the rejection, not before it, are what this test is about: wait for enough of them.
+        var before = statuses.Count;
+        await Eventually.TrueAsync(() => statuses.Count >= before + 40, "40 more requests answered after the rejection", Timeout);
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
         Assert.Equal(good.RunId, await ServingRunAsync(client));
-        Assert.True(statuses.Count > 10, $"{statuses.Count} requests");
+        Assert.True(statuses.Count >= before + 40, $"{statuses.Count} requests, {before} of them before the rejection");
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
     }
 
@@ -213,13 +203,7 @@ public sealed class ModelLifecycleTests : IDisposable
 
         // The watcher sees the new champion and rejects it on its own; then a forced reload says why it refused.
         var models = factory.Services.GetRequiredService<LatentLens.Api.Serving.ModelStore>();
-        using (var cts = new CancellationTokenSource(Timeout))
-        {
-            while (models.Rejection?.Origin?.RunId != broken.RunId)
-            {
-                await Task.Delay(20, cts.Token);
-            }
-        }
+        await Eventually.TrueAsync(() => models.Rejection?.Origin?.RunId == broken.RunId, $"the watcher rejects the broken champion {broken.RunId}", Timeout);
 
         Assert.Equal(good.RunId, await ServingRunAsync(client));
         using var reload = await client.PostAsync("/admin/reload", null);

@@ -97,7 +97,7 @@ public sealed class StartedAppTests(StartedAppFixture fixture)
             e => e.Snapshot.ExitCode is not null && KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
 
         // Its console (the dashboard's console log) shows every epoch and what was recorded.
-        Assert.True(await console.WaitForAsync("champion ", TimeSpan.FromSeconds(10)), console.Text);
+        await console.WaitForAsync("champion ", TimeSpan.FromSeconds(10));
         Assert.True(ended.Snapshot.ExitCode == 0, console.Text);
         Assert.Contains("epoch  20  train RMSE", console.Text, StringComparison.Ordinal);
         var model = new MlflowStoreReader(fixture.Mlruns).FindRegisteredModel(LatentLensConventions.RegisteredModelName)!;
@@ -108,10 +108,13 @@ public sealed class StartedAppTests(StartedAppFixture fixture)
         // The API was never called to train; it finds the champion the trainer left by polling the store.
         var champion = model.Versions.Single(v => v.Version == model.Aliases[LatentLensConventions.ChampionAlias]);
         using var client = app.CreateHttpClient("api", "http");
-        while ((await client.GetFromJsonAsync<JsonElement>("/model", cts.Token)).GetProperty("runId").GetString() != champion.RunId)
-        {
-            await Task.Delay(200, cts.Token);
-        }
+        var served = await Eventually.ValueAsync(
+            async token => await client.GetFromJsonAsync<JsonElement>("/model", token),
+            m => m.GetProperty("runId").GetString() == champion.RunId,
+            $"the API serves the trainer's champion, run {champion.RunId}");
+
+        Assert.Equal(champion.Version, served.GetProperty("version").GetInt32());
+        Assert.Equal("champion", served.GetProperty("chosenBy").GetString());
     }
 
     /// <summary>Collects what the resource writes to its console from now on (what the dashboard's console shows).</summary>
@@ -137,22 +140,9 @@ public sealed class StartedAppTests(StartedAppFixture fixture)
             }
         }
 
-        /// <summary>Waits until a line contains <paramref name="text"/>; false when the time is up.</summary>
-        public async Task<bool> WaitForAsync(string text, TimeSpan timeout)
-        {
-            var until = DateTime.UtcNow + timeout;
-            while (!Text.Contains(text, StringComparison.Ordinal))
-            {
-                if (DateTime.UtcNow > until)
-                {
-                    return false;
-                }
-
-                await Task.Delay(100);
-            }
-
-            return true;
-        }
+        /// <summary>Waits until a line contains <paramref name="text"/>; fails the test, showing the console, when the time is up.</summary>
+        public Task WaitForAsync(string text, TimeSpan timeout) =>
+            Eventually.ValueAsync(_ => Task.FromResult(Text), t => t.Contains(text, StringComparison.Ordinal), $"the console shows '{text}'", timeout);
 
         public async ValueTask DisposeAsync()
         {

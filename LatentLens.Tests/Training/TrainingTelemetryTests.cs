@@ -11,6 +11,11 @@ public sealed class TrainingTelemetryTests
     [Fact]
     public void ATrainingIsOneTrainSpanWithAnEvaluateSpanPerConfigurationAndAFoldSpanWithEpochEventsPerFold()
     {
+        // Other tests train at the same time, in this process: everything of this training is in the trace of this
+        // root, spans by their trace id and metric points by the span current where they were recorded.
+        using var root = new Activity("telemetry-test").Start();
+        var trace = root.TraceId;
+        bool Ours() => Activity.Current?.TraceId == trace;
         var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         var rmse = new System.Collections.Concurrent.ConcurrentQueue<(double Value, string Fold)>();
         long epochs = 0;
@@ -18,7 +23,13 @@ public sealed class TrainingTelemetryTests
         {
             ShouldListenTo = source => source.Name == TrainingTelemetry.Name,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
+            ActivityStopped = span =>
+            {
+                if (span.TraceId == trace)
+                {
+                    spans.Enqueue(span);
+                }
+            },
         };
         ActivitySource.AddActivityListener(listener);
         using var meters = new MeterListener
@@ -31,8 +42,20 @@ public sealed class TrainingTelemetryTests
                 }
             },
         };
-        meters.SetMeasurementEventCallback<double>((_, value, tags, _) => rmse.Enqueue((value, Tag(tags, "latentlens.fold"))));
-        meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref epochs, value));
+        meters.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            if (Ours())
+            {
+                rmse.Enqueue((value, Tag(tags, "latentlens.fold")));
+            }
+        });
+        meters.SetMeasurementEventCallback<long>((_, value, _, _) =>
+        {
+            if (Ours())
+            {
+                Interlocked.Add(ref epochs, value);
+            }
+        });
         meters.Start();
         var data = TestData.SyntheticWithTitles();
 
@@ -43,8 +66,9 @@ public sealed class TrainingTelemetryTests
             Track = false,
         });
 
-        // Other tests train at the same time: look only at this training's spans.
-        var train = Assert.Single(spans, s => s.OperationName == "train" && Equals(s.GetTagItem("latentlens.splits"), "2-fold"));
+        var train = Assert.Single(spans, s => s.OperationName == "train");
+        Assert.Equal(root.SpanId, train.ParentSpanId);
+        Assert.Equal("2-fold", train.GetTagItem("latentlens.splits"));
         var evaluations = spans.Where(s => s.OperationName == "evaluate" && s.ParentSpanId == train.SpanId).ToList();
         Assert.Equal(["funksvd-f8-e3", "funksvd-f8-e4"], evaluations.Select(e => (string)e.GetTagItem("latentlens.algorithm")!).Order());
         foreach (var evaluation in evaluations)
@@ -59,8 +83,10 @@ public sealed class TrainingTelemetryTests
             });
         }
 
-        Assert.True(Interlocked.Read(ref epochs) >= 2 * (3 + 4));
-        Assert.Contains(rmse, point => point.Value is > 0 and < 2 && point.Fold.Length > 0);
+        // Two folds of each configuration, 3 and 4 epochs: one count and one train-RMSE point per epoch.
+        Assert.Equal(2 * (3 + 4), Interlocked.Read(ref epochs));
+        Assert.Equal(2 * (3 + 4), rmse.Count);
+        Assert.All(rmse, point => Assert.True(point.Value is > 0 and < 2 && point.Fold.Length > 0, $"{point}"));
     }
 
     private static string Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)

@@ -90,9 +90,9 @@ public sealed class MlflowServer : IDisposable
                     return server;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet.
+                // Not listening yet, or (on a loaded machine) too slow to answer its first request in 5 s.
             }
 
             await Task.Delay(250);

@@ -87,7 +87,7 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
         await using var api = new ServerApiFactory(fixture.Server.Url, Path.Combine(_dir, "empty-mlruns"), Path.Combine(_dir, "model-cache"), interval);
         api.StartServer();
         using var client = new HttpClient { BaseAddress = api.Address, Timeout = TimeSpan.FromSeconds(30) };
-        await WaitForAsync(async () => (await client.GetAsync("/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async token => (await client.GetAsync("/ready", token)).StatusCode == HttpStatusCode.OK, "/ready answers 200", TimeSpan.FromSeconds(30));
         Assert.Equal(championRun, (await ModelAsync(client)).GetProperty("runId").GetString());
         Assert.True(Directory.Exists(Path.Combine(_dir, "model-cache", championRun, "model")), "the champion was not downloaded into the cache folder");
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_dir, "model-cache"), ".partial-*"));
@@ -102,7 +102,7 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
         Assert.Contains(promoted, output, StringComparison.Ordinal);
 
         var clock = Stopwatch.StartNew();
-        await WaitForAsync(async () => (await ModelAsync(client)).GetProperty("runId").GetString() == promoted, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async _ => (await ModelAsync(client)).GetProperty("runId").GetString() == promoted, $"the API serves the promoted run {promoted}", TimeSpan.FromSeconds(30));
         Assert.True(clock.Elapsed.TotalSeconds <= 2 * interval, $"the promoted run was served after {clock.Elapsed.TotalSeconds:F2} s, more than two polling intervals ({interval} s)");
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready")).StatusCode);
     }
@@ -192,12 +192,12 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
         await using var api = new ServerApiFactory(server.Url, Path.Combine(_dir, "empty-mlruns"), Path.Combine(_dir, "model-cache"), 0.5, logs);
         api.StartServer();
         using var client = new HttpClient { BaseAddress = api.Address, Timeout = TimeSpan.FromSeconds(30) };
-        await WaitForAsync(async () => (await client.GetAsync("/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(async token => (await client.GetAsync("/ready", token)).StatusCode == HttpStatusCode.OK, "/ready answers 200", TimeSpan.FromSeconds(30));
         var served = (await ModelAsync(client)).GetProperty("runId").GetString();
 
         server.Dispose();
 
-        await WaitForAsync(() => Task.FromResult(logs.Messages.Any(m => m.Contains("Checking " + server.Url, StringComparison.Ordinal) && m.Contains("is unreachable", StringComparison.Ordinal))), TimeSpan.FromSeconds(60));
+        await Eventually.TrueAsync(() => logs.Messages.Any(m => m.Contains("Checking " + server.Url, StringComparison.Ordinal) && m.Contains("is unreachable", StringComparison.Ordinal)), $"the API logs that {server.Url} is unreachable", TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/ready")).StatusCode);
         Assert.Equal(served, (await ModelAsync(client)).GetProperty("runId").GetString());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/users/1/recommendations?k=5")).StatusCode);
@@ -206,15 +206,6 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
     private static async Task<JsonElement> ModelAsync(HttpClient client) =>
         JsonDocument.Parse(await client.GetStringAsync("/model")).RootElement.Clone();
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(clock.Elapsed < timeout, $"not within {timeout.TotalSeconds} s");
-            await Task.Delay(50);
-        }
-    }
 }
 
 /// <summary>The API on real Kestrel at 127.0.0.1, pointed at a tracking server through MLFLOW_TRACKING_URI.</summary>
