@@ -12,7 +12,8 @@ internal static class PaddedRows
 
     /// <summary>
     /// p·q over <paramref name="stride"/> floats, any multiple of <see cref="Granule"/>: AVX-512 steps where the CPU
-    /// has them, a 256-bit step for a tail of 8 (so a row padded to 8 on one machine is read correctly on another).
+    /// has them, a 256-bit step for a tail of 8 (so a row padded to 8 on one machine is read correctly on another);
+    /// 256-bit steps on AVX2; two 128-bit steps per 8 floats where 256-bit vectors are not accelerated (ARM64).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe float Dot(float* p, float* q, int stride)
@@ -44,7 +45,7 @@ internal static class PaddedRows
 
             return sum;
         }
-        else
+        else if (Vector256.IsHardwareAccelerated)
         {
             var a0 = Vector256<float>.Zero;
             var a1 = Vector256<float>.Zero;
@@ -61,6 +62,20 @@ internal static class PaddedRows
             }
 
             return Vector256.Sum(a0 + a1);
+        }
+        else
+        {
+            // 128-bit machines (ARM64's NEON, x64 without AVX2): Vector256 would run in software there.
+            // MultiplyAddEstimate is one fused instruction where the CPU has FMA, a multiply and an add where not.
+            var a0 = Vector128<float>.Zero;
+            var a1 = Vector128<float>.Zero;
+            for (var f = 0; f < stride; f += 8)
+            {
+                a0 = Vector128.MultiplyAddEstimate(Vector128.Load(p + f), Vector128.Load(q + f), a0);
+                a1 = Vector128.MultiplyAddEstimate(Vector128.Load(p + f + 4), Vector128.Load(q + f + 4), a1);
+            }
+
+            return Vector128.Sum(a0 + a1);
         }
     }
 }
