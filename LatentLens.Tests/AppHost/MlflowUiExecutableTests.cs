@@ -5,6 +5,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using LatentLens.AppHost;
+using LatentLens.AppHost.Mlflow;
 using LatentLens.Tests.Tracking;
 
 namespace LatentLens.Tests.AppHost;

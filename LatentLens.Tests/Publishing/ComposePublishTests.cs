@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using LatentLens.AppHost;
+using LatentLens.AppHost.Mlflow;
 using LatentLens.AppHost.Compose;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
