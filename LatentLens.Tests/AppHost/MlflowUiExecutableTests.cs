@@ -12,6 +12,7 @@ namespace LatentLens.Tests.AppHost;
 
 /// <summary>The MLflow UI as an executable (LatentLens:MlflowUi=executable), for machines without a container engine.</summary>
 [Collection(StartedAppCollection.Name)]
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class MlflowUiExecutableTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);

@@ -14,6 +14,7 @@ namespace LatentLens.Tests.Publishing;
 /// The app host's publish step: the compose file comes from the model and matches the original.
 /// Everything is published into temporary folders; the repository is only read.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class ComposePublishTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);

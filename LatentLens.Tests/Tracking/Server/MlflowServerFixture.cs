@@ -37,10 +37,8 @@ public sealed class MlflowServer : IDisposable
             return $"{Python} or setsid is missing.";
         }
 
-        using var check = Process.Start(new ProcessStartInfo(Python, ["-c", "import sqlalchemy, alembic, gunicorn, flask, yaml"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var error = check.StandardError.ReadToEnd();
-        check.WaitForExit();
-        return check.ExitCode == 0 ? null : $"{Python} cannot import MLflow's server dependencies ({error.Trim().Split('\n')[^1]}); install ../shared/mlflow/server/debian-packages.txt.";
+        var (exit, _, error) = ProcessRunner.Run(Python, ["-c", "import sqlalchemy, alembic, gunicorn, flask, yaml"]);
+        return exit == 0 ? null : $"{Python} cannot import MLflow's server dependencies ({error.Trim().Split('\n')[^1]}); install ../shared/mlflow/server/debian-packages.txt.";
     });
 
     private MlflowServer(Process process, string folder, Uri uri)
@@ -151,10 +149,7 @@ public sealed class MlflowServer : IDisposable
     /// <summary>kill(1) on a process group; its exit code (0: some process got the signal).</summary>
     private static int Kill(string signal, string group)
     {
-        using var kill = Process.Start(new ProcessStartInfo("/bin/kill", [signal, "--", group]) { RedirectStandardError = true })!;
-        kill.StandardError.ReadToEnd();
-        kill.WaitForExit();
-        return kill.ExitCode;
+        return ProcessRunner.Run("/bin/kill", [signal, "--", group]).ExitCode;
     }
 
 }
