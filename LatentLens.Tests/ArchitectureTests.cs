@@ -47,6 +47,66 @@ public sealed class ArchitectureTests
             + $"these types do: {string.Join(", ", result.FailingTypeNames ?? [])}");
     }
 
+    private const string AppHostRoot = "LatentLens.AppHost";
+    private const string AppHostApi = AppHostRoot + ".Api";
+    private const string AppHostMlflow = AppHostRoot + ".Mlflow";
+    private const string AppHostTrainer = AppHostRoot + ".Trainer";
+    private const string AppHostCompose = AppHostRoot + ".Compose";
+
+    private static readonly Assembly AppHost = typeof(LatentLens.AppHost.Mlflow.MlflowUiResource).Assembly;
+
+    /// <summary>
+    /// The app host's folders: AppHost.cs draws the diagram from them. A resource's folder stands alone (the
+    /// API's may name the MLflow server's endpoint), and the compose step knows no resource of ours, so that
+    /// it can give way to the official package.
+    /// </summary>
+    public static TheoryData<string, string[]> AppHostRules => new()
+    {
+        { AppHostMlflow, [AppHostApi, AppHostTrainer] },
+        { AppHostTrainer, [AppHostApi] },
+        { AppHostCompose, [AppHostApi, AppHostMlflow, AppHostTrainer] },
+    };
+
+    [Theory]
+    [MemberData(nameof(AppHostRules))]
+    public void AnAppHostFolderDependsOnlyOnWhatItMay(string folder, string[] forbidden)
+    {
+        var result = Types.InAssembly(AppHost).That().ResideInNamespaceStartingWith(folder)
+            .Should().NotHaveDependencyOnAny(forbidden).GetResult();
+
+        Assert.True(result.IsSuccessful, $"{folder} must not depend on any of [{string.Join(", ", forbidden)}]; these types do: {string.Join(", ", result.FailingTypeNames ?? [])}");
+    }
+
+    [Fact]
+    public void EveryAppHostFileDeclaresItsFoldersNamespaceAndIsShortOrSaysWhy()
+    {
+        var root = Path.Combine(TestPaths.RepositoryRoot, "LatentLens.AppHost");
+        var files = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+            .Where(f => Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar)[0] is not ("obj" or "bin"))
+            .ToList();
+        Assert.NotEmpty(files);
+
+        var problems = new List<string>();
+        foreach (var file in files)
+        {
+            var relative = Path.GetRelativePath(root, file);
+            var lines = File.ReadAllLines(file);
+            var folder = Path.GetDirectoryName(relative)!.Replace(Path.DirectorySeparatorChar, '.');
+            var expected = folder.Length == 0 ? AppHostRoot : $"{AppHostRoot}.{folder}";
+            if (relative != "AppHost.cs" && !lines.Contains($"namespace {expected};"))
+            {
+                problems.Add($"{relative} should declare 'namespace {expected};'");
+            }
+
+            if (lines.Length > 400 && !lines.Take(10).Any(l => l.Contains("Why this file is long:", StringComparison.Ordinal)))
+            {
+                problems.Add($"{relative} has {lines.Length} lines and its first lines do not say 'Why this file is long:'");
+            }
+        }
+
+        Assert.True(problems.Count == 0, string.Join("; ", problems));
+    }
+
     [Fact]
     public void NoTwoNamespacesDependOnEachOtherEvenIndirectly()
     {

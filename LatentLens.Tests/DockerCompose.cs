@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace LatentLens.Tests;
 
 /// <summary>Debian's docker-compose, which validates and normalises a compose file without any container engine.</summary>
@@ -13,24 +11,7 @@ internal static class DockerCompose
         string file, string? projectDirectory = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         string[] args = projectDirectory is null ? ["-f", file, "config"] : ["-f", file, "--project-directory", projectDirectory, "config"];
-        var start = new ProcessStartInfo("docker-compose", args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
-        {
-            if (value is null)
-            {
-                start.Environment.Remove(name);
-            }
-            else
-            {
-                start.Environment[name] = value;
-            }
-        }
-
-        using var process = Process.Start(start)!;
-        using var cts = new CancellationTokenSource(Timeout);
-        var output = process.StandardOutput.ReadToEndAsync(cts.Token);
-        var error = process.StandardError.ReadToEndAsync(cts.Token);
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await output, await error);
+        var (exitCode, output, error) = await ProcessRunner.RunAsync("docker-compose", args, environment, timeout: Timeout);
+        return (exitCode, output, error);
     }
 }

@@ -19,8 +19,10 @@ namespace LatentLens.AppHost.Compose;
 /// <remarks>
 /// Ours because Aspire.Hosting.Docker is not served here, and because it maps a project to
 /// <c>image: ${API_IMAGE}</c> and adds a dashboard service and network, which is not this file.
-/// Kept in this one folder so it can give way to the official package later. Environment variables
-/// are not published: the images carry their configuration (see the Dockerfile), as the original file did.
+/// Kept in this one folder so it can give way to the official package later. Only the environment
+/// variables declared with <c>WithPublishedEnvironment</c> are published (as <c>environment:</c>, e.g. the
+/// server topology's tracking URI and PostgreSQL settings); those the app host sets for a run are not:
+/// the images carry their configuration (see the Dockerfile), as the original file did.
 /// </remarks>
 internal static class ComposePublisher
 {

@@ -1,22 +1,41 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using LatentLens.AppHost;
+using LatentLens.AppHost.Api;
+using LatentLens.AppHost.Mlflow;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LatentLens.Tests.AppHost;
 
-/// <summary>The application model as the app host declares it, built without starting anything.</summary>
-public sealed class AppHostModelTests
+/// <summary>The app host's application model, built once (run mode, nothing started) for a test class.</summary>
+public sealed class AppHostModelFixture : IAsyncLifetime
 {
-    private static async Task<DistributedApplicationModel> BuildModelAsync()
+    private DistributedApplication? _app;
+
+    public DistributedApplicationModel Model => _app?.Services.GetRequiredService<DistributedApplicationModel>()
+        ?? throw new InvalidOperationException("The model is built in InitializeAsync.");
+
+    public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(1));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(cts.Token);
-        var app = await builder.BuildAsync(cts.Token);
-        return app.Services.GetRequiredService<DistributedApplicationModel>();
+        _app = await builder.BuildAsync(cts.Token);
     }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>The application model as the app host declares it, built once for the class without starting anything.</summary>
+public sealed class AppHostModelTests(AppHostModelFixture fixture) : IClassFixture<AppHostModelFixture>
+{
+    private DistributedApplicationModel Model => fixture.Model;
 
     private static Task<IExecutionConfigurationResult> ResolvePublishConfigurationAsync(IResource resource) =>
         ExecutionConfigurationBuilder.Create(resource)
@@ -25,11 +44,9 @@ public sealed class AppHostModelTests
             .BuildAsync(new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), NullLogger.Instance, CancellationToken.None);
 
     [Fact]
-    public async Task TheModelHasTheApiTheMlflowUiAndTheTrainer()
+    public void TheModelHasTheApiTheMlflowUiAndTheTrainer()
     {
-        var model = await BuildModelAsync();
-
-        var names = model.Resources
+        var names = Model.Resources
             .Where(r => r is ProjectResource or ContainerResource)
             .Select(r => r.Name)
             .Order()
@@ -40,8 +57,7 @@ public sealed class AppHostModelTests
     [Fact]
     public async Task MlflowUiRunsTheOfficialImageOnPort5000WithTheUiCommand()
     {
-        var model = await BuildModelAsync();
-        var mlflow = Assert.IsType<MlflowUiResource>(model.Resources.Single(r => r.Name == "mlflow-ui"));
+        var mlflow = Assert.IsType<MlflowUiResource>(Model.Resources.Single(r => r.Name == "mlflow-ui"));
 
         Assert.True(mlflow.TryGetContainerImageName(out var image));
         Assert.Equal("ghcr.io/mlflow/mlflow:v2.12.1", image);
@@ -57,10 +73,9 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
-    public async Task MlflowUiMountsTheRepositoryMlrunsReadWriteAtSlashMlruns()
+    public void MlflowUiMountsTheRepositoryMlrunsReadWriteAtSlashMlruns()
     {
-        var model = await BuildModelAsync();
-        var mlflow = model.Resources.Single(r => r.Name == "mlflow-ui");
+        var mlflow = Model.Resources.Single(r => r.Name == "mlflow-ui");
 
         Assert.True(mlflow.TryGetContainerMounts(out var mounts));
         var mount = Assert.Single(mounts);
@@ -73,8 +88,7 @@ public sealed class AppHostModelTests
     [Fact]
     public async Task ApiListensOnPort8000AndIsToldWhereMlrunsIs()
     {
-        var model = await BuildModelAsync();
-        var api = Assert.IsType<ProjectResource>(model.Resources.Single(r => r.Name == "api"));
+        var api = Assert.IsType<ProjectResource>(Model.Resources.Single(r => r.Name == "api"));
 
         var endpoint = Assert.Single(api.Annotations.OfType<EndpointAnnotation>());
         Assert.Equal("http", endpoint.Name);
@@ -86,13 +100,11 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
-    public async Task BothResourcesHaveHttpHealthChecks()
+    public void BothResourcesHaveHttpHealthChecks()
     {
-        var model = await BuildModelAsync();
-
         foreach (var name in new[] { "api", "mlflow-ui" })
         {
-            var resource = model.Resources.Single(r => r.Name == name);
+            var resource = Model.Resources.Single(r => r.Name == name);
             Assert.NotEmpty(resource.Annotations.OfType<HealthCheckAnnotation>());
         }
     }
@@ -100,8 +112,7 @@ public sealed class AppHostModelTests
     [Fact]
     public async Task TheApiHasTheDashboardCommandsAndItsHealthIsReadiness()
     {
-        var model = await BuildModelAsync();
-        var api = model.Resources.Single(r => r.Name == "api");
+        var api = Model.Resources.Single(r => r.Name == "api");
 
         var commands = api.Annotations.OfType<ResourceCommandAnnotation>().Select(c => (c.Name, c.DisplayName)).ToList();
         Assert.Contains(("reload-model", "Reload model"), commands);
@@ -113,8 +124,7 @@ public sealed class AppHostModelTests
     [Fact]
     public async Task TheTrainerIsTheApiProgramRunningTrainStartedOnlyByTheUserOverTheSameStore()
     {
-        var model = await BuildModelAsync();
-        var trainer = Assert.IsType<ProjectResource>(model.Resources.Single(r => r.Name == "trainer"));
+        var trainer = Assert.IsType<ProjectResource>(Model.Resources.Single(r => r.Name == "trainer"));
 
         Assert.Single(trainer.Annotations.OfType<ExplicitStartupAnnotation>());
         Assert.Empty(trainer.Annotations.OfType<EndpointAnnotation>());
@@ -128,7 +138,7 @@ public sealed class AppHostModelTests
         // MLflow's variable names the same folder: one exported in the user's shell cannot take the trainer elsewhere.
         Assert.Equal(Path.Combine(TestPaths.RepositoryRoot, "mlruns"), environment["MLFLOW_TRACKING_URI"]);
         // Its arguments are app host parameters with defaults, changeable without editing code.
-        var parameters = model.Resources.OfType<ParameterResource>().Select(p => p.Name).ToHashSet();
+        var parameters = Model.Resources.OfType<ParameterResource>().Select(p => p.Name).ToHashSet();
         Assert.Superset(new HashSet<string> { "trainer-algorithm", "trainer-dataset", "trainer-promote-by" }, parameters);
     }
 
@@ -141,10 +151,10 @@ public sealed class AppHostModelTests
             var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.LatentLens_AppHost>(
                 ["--operation", "publish", "--step", "publish", "--output-path", output]);
             var app = await builder.BuildAsync();
-            var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+            var published = app.Services.GetRequiredService<DistributedApplicationModel>();
 
-            Assert.DoesNotContain(model.Resources, r => r.Name == "trainer" || r is ParameterResource);
-            Assert.DoesNotContain(model.Resources.Single(r => r.Name == "api").Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == "train-model");
+            Assert.DoesNotContain(published.Resources, r => r.Name == "trainer" || r is ParameterResource);
+            Assert.DoesNotContain(published.Resources.Single(r => r.Name == "api").Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == "train-model");
             await app.DisposeAsync();
         }
         finally

@@ -5,12 +5,14 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using LatentLens.AppHost;
+using LatentLens.AppHost.Mlflow;
 using LatentLens.Tests.Tracking;
 
 namespace LatentLens.Tests.AppHost;
 
 /// <summary>The MLflow UI as an executable (LatentLens:MlflowUi=executable), for machines without a container engine.</summary>
 [Collection(StartedAppCollection.Name)]
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class MlflowUiExecutableTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);

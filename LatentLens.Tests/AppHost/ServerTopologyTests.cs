@@ -13,6 +13,7 @@ namespace LatentLens.Tests.AppHost;
 /// official image, two API replicas told the server's URL. Declared and published here; the containers
 /// cannot run on a machine without a container engine.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class ServerTopologyTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);

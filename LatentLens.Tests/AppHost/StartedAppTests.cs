@@ -54,6 +54,7 @@ public sealed class StartedAppCollection : ICollectionFixture<StartedAppFixture>
 }
 
 [Collection(StartedAppCollection.Name)]
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class StartedAppTests(StartedAppFixture fixture)
 {
     [Fact]

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using LatentLens.Api.Cli;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 
@@ -17,15 +16,8 @@ public sealed class HostileInputTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var run = CliApp.RunAsync(args, output, error);
-        // A FIFO once made the trainer wait for a writer forever: bound every run.
-        var exit = await run.WaitAsync(TimeSpan.FromSeconds(60));
-        return (exit, output.ToString(), error.ToString());
-    }
+    // A FIFO once made the trainer wait for a writer forever: every run bounded, tighter than the default.
+    private static Task<(int Exit, string Out, string Err)> RunAsync(params string[] args) => CliRun.RunWithinAsync(TimeSpan.FromSeconds(60), args);
 
     private static void AssertOneErrorLine(int exit, string error, params string[] expected)
     {
@@ -124,11 +116,7 @@ public sealed class HostileInputTests : IDisposable
         }
 
         var fifo = Path.Combine(_dir, "ratings.csv");
-        using (var mkfifo = Process.Start("mkfifo", [fifo]))
-        {
-            await mkfifo.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal(0, mkfifo.ExitCode);
-        }
+        Assert.Equal(0, (await ProcessRunner.RunAsync("mkfifo", [fifo], timeout: TimeSpan.FromSeconds(30))).ExitCode);
 
         var (exit, _, error) = await RunAsync("train", "--data", fifo, "--no-track");
 

@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using LatentLens.AppHost;
+using LatentLens.AppHost.Mlflow;
 using LatentLens.AppHost.Compose;
 using Microsoft.Extensions.DependencyInjection;
 using YamlDotNet.RepresentationModel;
@@ -13,6 +14,7 @@ namespace LatentLens.Tests.Publishing;
 /// The app host's publish step: the compose file comes from the model and matches the original.
 /// Everything is published into temporary folders; the repository is only read.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class ComposePublishTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(1);

@@ -11,6 +11,7 @@ namespace LatentLens.Tests.Publishing;
 /// published with the Dockerfile's own publish arguments and started with its entry point and
 /// environment, read from the Dockerfile, over a copy of mlruns/ at the container's layout.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed partial class DockerfileTests : IDisposable
 {
     // A bound for a hang, not a speed check: the ReadyToRun publish takes minutes on a loaded 2-core machine.
@@ -109,12 +110,8 @@ public sealed partial class DockerfileTests : IDisposable
 
     private static async Task RunAsync(string file, IEnumerable<string> args, string directory)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, args) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true })!;
-        using var cts = new CancellationTokenSource(Timeout);
-        var output = process.StandardOutput.ReadToEndAsync(cts.Token);
-        var error = process.StandardError.ReadToEndAsync(cts.Token);
-        await process.WaitForExitAsync(cts.Token);
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed:\n{await output}\n{await error}");
+        var (exit, output, error) = await ProcessRunner.RunAsync(file, args, workingDirectory: directory, timeout: Timeout);
+        Assert.True(exit == 0, $"{file} {string.Join(' ', args)} failed:\n{output}\n{error}");
     }
 
 

@@ -21,6 +21,7 @@ public sealed class RequiresMlflowPythonFactAttribute : FactAttribute
 /// MLflow's own Python code loads a LatentLens model through the python_function flavor and agrees with
 /// the API: 1,000 predictions to 1e-4 and the top-10 lists.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class PythonFlavorTests : IDisposable
 {
     private const string Python = "/usr/bin/python3";
@@ -47,29 +48,14 @@ public sealed class PythonFlavorTests : IDisposable
 
     private static (int Exit, string Out, string Err) Run(string file, IEnumerable<string> args, string directory, string? pythonPath)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
+        var environment = new Dictionary<string, string?> { ["GIT_PYTHON_REFRESH"] = "quiet", ["MLFLOW_TRACKING_URI"] = null };
         if (pythonPath is not null)
         {
-            start.Environment["PYTHONPATH"] = pythonPath;
+            environment["PYTHONPATH"] = pythonPath;
         }
 
-        start.Environment["GIT_PYTHON_REFRESH"] = "quiet";
-        start.Environment.Remove("MLFLOW_TRACKING_URI");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, output.Result, "timed out after 3 minutes");
-        }
-
-        return (process.ExitCode, output.Result, error.Result);
+        var (exit, output, error) = ProcessRunner.Run(file, args, environment, directory, TimeSpan.FromMinutes(3));
+        return (exit, output, error);
     }
 
     [RequiresMlflowPythonFact]

@@ -10,6 +10,7 @@ namespace LatentLens.Tests.Tracking;
 /// The registry under concurrency, between processes as it happens (trainers with <c>--register</c>,
 /// <c>promote</c> from a shell): one run is one version, numbered 1..n without gaps or duplicates.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class RegistryRaceTests : IDisposable
 {
 

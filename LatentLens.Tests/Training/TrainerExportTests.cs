@@ -15,6 +15,7 @@ namespace LatentLens.Tests.Training;
 /// environment) exports its spans and epoch metrics; a real HTTP server on 127.0.0.1 stands where the
 /// dashboard's OTLP receiver would and keeps what arrives.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class TrainerExportTests
 {
     [Fact]

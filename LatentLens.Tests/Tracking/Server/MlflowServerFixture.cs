@@ -37,10 +37,8 @@ public sealed class MlflowServer : IDisposable
             return $"{Python} or setsid is missing.";
         }
 
-        using var check = Process.Start(new ProcessStartInfo(Python, ["-c", "import sqlalchemy, alembic, gunicorn, flask, yaml"]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var error = check.StandardError.ReadToEnd();
-        check.WaitForExit();
-        return check.ExitCode == 0 ? null : $"{Python} cannot import MLflow's server dependencies ({error.Trim().Split('\n')[^1]}); install ../shared/mlflow/server/debian-packages.txt.";
+        var (exit, _, error) = ProcessRunner.Run(Python, ["-c", "import sqlalchemy, alembic, gunicorn, flask, yaml"]);
+        return exit == 0 ? null : $"{Python} cannot import MLflow's server dependencies ({error.Trim().Split('\n')[^1]}); install ../shared/mlflow/server/debian-packages.txt.";
     });
 
     private MlflowServer(Process process, string folder, Uri uri)
@@ -60,7 +58,10 @@ public sealed class MlflowServer : IDisposable
     {
         var folder = TestPaths.NewTempFolder();
         var port = TestPorts.Free();
-        var start = new ProcessStartInfo("/usr/bin/setsid", [Script, port.ToString(System.Globalization.CultureInfo.InvariantCulture), $"sqlite:///{folder}/mlflow.db", Path.Combine(folder, "artifacts")])
+        // A watchdog shell leads the server's process group: should this test process die without disposing the
+        // server (killed, crashed, a failed start), the group is ended within a second instead of outliving the run.
+        var watchdog = $"\"$0\" \"$@\" & server=$!; while kill -0 {Environment.ProcessId} 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done; kill -TERM -- -$$";
+        var start = new ProcessStartInfo("/usr/bin/setsid", ["/bin/bash", "-c", watchdog, Script, port.ToString(System.Globalization.CultureInfo.InvariantCulture), $"sqlite:///{folder}/mlflow.db", Path.Combine(folder, "artifacts")])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -74,6 +75,19 @@ public sealed class MlflowServer : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var server = new MlflowServer(process, folder, new Uri($"http://127.0.0.1:{port}/"));
+        try
+        {
+            return await WaitUntilHealthyAsync(server, process, log, port);
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<MlflowServer> WaitUntilHealthyAsync(MlflowServer server, Process process, System.Text.StringBuilder log, int port)
+    {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(90))
@@ -98,7 +112,6 @@ public sealed class MlflowServer : IDisposable
             await Task.Delay(250);
         }
 
-        server.Dispose();
         string text;
         lock (log)
         {
@@ -151,10 +164,7 @@ public sealed class MlflowServer : IDisposable
     /// <summary>kill(1) on a process group; its exit code (0: some process got the signal).</summary>
     private static int Kill(string signal, string group)
     {
-        using var kill = Process.Start(new ProcessStartInfo("/bin/kill", [signal, "--", group]) { RedirectStandardError = true })!;
-        kill.StandardError.ReadToEnd();
-        kill.WaitForExit();
-        return kill.ExitCode;
+        return ProcessRunner.Run("/bin/kill", [signal, "--", group]).ExitCode;
     }
 
 }

@@ -19,6 +19,7 @@ namespace LatentLens.Tests.Tracking.Server;
 /// where ../shared or MLflow's Python dependencies are missing.
 /// </summary>
 [Collection(MlflowServerCollection.Name)]
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposable
 {
     private const string Model = LatentLensConventions.RegisteredModelName;

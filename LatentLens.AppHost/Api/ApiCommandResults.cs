@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 
-namespace LatentLens.AppHost;
+namespace LatentLens.AppHost.Api;
 
 /// <summary>Turns the API's admin answers into what the dashboard shows after a command: its message, or the problem's detail.</summary>
 internal static class ApiCommandResults

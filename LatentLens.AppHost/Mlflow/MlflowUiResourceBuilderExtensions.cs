@@ -2,7 +2,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
-namespace LatentLens.AppHost;
+namespace LatentLens.AppHost.Mlflow;
 
 /// <summary>Adds the MLflow UI to the application model, in the shape of Aspire's own hosting integrations.</summary>
 public static class MlflowUiResourceBuilderExtensions

@@ -1,4 +1,4 @@
-namespace LatentLens.AppHost;
+namespace LatentLens.AppHost.Mlflow;
 
 /// <summary>
 /// The MLflow tracking UI (<c>mlflow ui</c>) in its official container, reading an MLflow file

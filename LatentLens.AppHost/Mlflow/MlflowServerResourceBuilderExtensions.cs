@@ -1,6 +1,6 @@
 using LatentLens.AppHost.Compose;
 
-namespace LatentLens.AppHost;
+namespace LatentLens.AppHost.Mlflow;
 
 /// <summary>The server topology's MLflow tracking server and its PostgreSQL backend.</summary>
 internal static class MlflowServerResourceBuilderExtensions

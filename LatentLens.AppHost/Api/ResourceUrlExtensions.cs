@@ -1,4 +1,4 @@
-namespace LatentLens.AppHost;
+namespace LatentLens.AppHost.Api;
 
 /// <summary>Dashboard links to pages of an endpoint.</summary>
 internal static class ResourceUrlExtensions
