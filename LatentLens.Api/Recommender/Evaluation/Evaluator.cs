@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
 
 namespace LatentLens.Api.Recommender.Evaluation;
 

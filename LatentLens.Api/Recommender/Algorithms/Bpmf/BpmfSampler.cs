@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 
@@ -192,7 +194,10 @@ internal sealed class BpmfSampler
         }
 
         var random = new GaussianFill(Stream(_o.Seed, sample, 1, u));
-        Gaussian.Draw(p, b, d, _alpha, _hu.Lambda, _hu.LambdaMu, ref random, scratch.Noise, _u.AsSpan(u * d, d));
+        if (!Gaussian.TryDraw(p, b, d, _alpha, _hu.Lambda, _hu.LambdaMu, ref random, scratch.Noise, _u.AsSpan(u * d, d)))
+        {
+            throw NotPositiveDefinite();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -212,7 +217,10 @@ internal sealed class BpmfSampler
         }
 
         var random = new GaussianFill(Stream(_o.Seed, sample, 2, i));
-        Gaussian.Draw(p, b, d, _alpha, _hv.Lambda, _hv.LambdaMu, ref random, scratch.Noise, _v.AsSpan(i * d, d));
+        if (!Gaussian.TryDraw(p, b, d, _alpha, _hv.Lambda, _hv.LambdaMu, ref random, scratch.Noise, _v.AsSpan(i * d, d)))
+        {
+            throw NotPositiveDefinite();
+        }
     }
 
     /// <summary>
@@ -311,12 +319,16 @@ internal sealed class BpmfSampler
                     }
                 }
 
-                // Gaussian.Draw scales by α what it is given: hand it the data terms already scaled.
+                // Gaussian.TryDraw scales by α what it is given: hand it the data terms already scaled.
                 new ReadOnlySpan<double>(pj, kk).CopyTo(scratch.Precision);
                 var yjSpan = new Span<double>(yj, k);
                 yjSpan.CopyTo(delta);
                 var random = new GaussianFill(Stream(_o.Seed, sample, block.Id, j));
-                Gaussian.Draw(scratch.Precision, scratch.Linear, k, 1, block.Hyper.Lambda, block.Hyper.LambdaMu, ref random, scratch.Noise, yjSpan);
+                if (!Gaussian.TryDraw(scratch.Precision, scratch.Linear, k, 1, block.Hyper.Lambda, block.Hyper.LambdaMu, ref random, scratch.Noise, yjSpan))
+                {
+                    throw NotPositiveDefinite();
+                }
+
                 for (var a = 0; a < k; a++)
                 {
                     dl[a] = yj[a] - dl[a];
@@ -564,6 +576,9 @@ internal sealed class BpmfSampler
         return h;
     }
 
+    private static ModelDivergedException NotPositiveDefinite() =>
+        new("bpmf: a posterior precision matrix is not positive definite (the sampler diverged); check the ratings and --factors.");
+
     private static ulong Mix(ulong z)
     {
         z += 0x9E3779B97F4A7C15UL;
@@ -714,7 +729,11 @@ internal sealed class BpmfSampler
                 }
             }
 
-            Gaussian.Cholesky(precision, d);
+            if (!Gaussian.TryCholesky(precision, d))
+            {
+                throw NotPositiveDefinite();
+            }
+
             for (var a = 0; a < d; a++)
             {
                 linear[a] = MathNet.Numerics.Distributions.Normal.Sample(random, 0, 1);

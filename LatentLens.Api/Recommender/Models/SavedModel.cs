@@ -1,7 +1,7 @@
 using System.Globalization;
 using LatentLens.Api.Recommender.Data;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Models;
 
 /// <summary>A trained model with what serving needs beside it: titles and the items each user rated in training.</summary>
 internal sealed record SavedModel(

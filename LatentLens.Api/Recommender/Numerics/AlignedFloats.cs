@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Numerics;
 
 /// <summary>
 /// A copy of a float array in native memory that starts on a cache line (64 bytes), for the SGD kernels.
