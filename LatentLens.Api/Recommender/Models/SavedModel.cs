@@ -1,5 +1,6 @@
 using System.Globalization;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Api.Recommender.Models;
 
@@ -20,16 +21,7 @@ internal sealed record SavedModel(
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainset);
-        var offsets = new int[trainset.UserCount + 1];
-        foreach (var u in trainset.UserIndex)
-        {
-            offsets[u + 1]++;
-        }
-
-        for (var u = 0; u < trainset.UserCount; u++)
-        {
-            offsets[u + 1] += offsets[u];
-        }
+        var offsets = RowIndex.StartsOf(trainset.UserIndex, trainset.UserCount);
 
         // The trainset is grouped by user, so its item column is already in user order.
         var items = (int[])trainset.ItemIndex.Clone();

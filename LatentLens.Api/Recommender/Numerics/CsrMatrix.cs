@@ -42,29 +42,9 @@ internal sealed class CsrMatrix
             throw new ArgumentException("Entry arrays must have the same length.");
         }
 
-        var start = new int[rows + 1];
-        foreach (var r in row)
-        {
-            start[r + 1]++;
-        }
-
-        for (var r = 0; r < rows; r++)
-        {
-            start[r + 1] += start[r];
-        }
-
-        // A stable counting sort: entries keep their order within a row.
-        var next = (int[])start.Clone();
-        var columnOut = new int[row.Length];
-        var valueOut = new double[row.Length];
-        for (var k = 0; k < row.Length; k++)
-        {
-            var slot = next[row[k]]++;
-            columnOut[slot] = column[k];
-            valueOut[slot] = value[k];
-        }
-
-        return new CsrMatrix(rows, columns, start, columnOut, valueOut);
+        // Entries keep their order within a row.
+        var byRow = RowIndex.Build(row, rows);
+        return new CsrMatrix(rows, columns, byRow.Starts, byRow.Arrange(column), byRow.Arrange(value));
     }
 
     /// <summary>The transpose, in compressed rows too (the columns of this one).</summary>

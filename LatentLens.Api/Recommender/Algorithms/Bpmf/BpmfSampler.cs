@@ -590,28 +590,8 @@ internal sealed class BpmfSampler
     /// <summary>The ratings grouped by item: where each item's start, and their users and values.</summary>
     private static (int[] Starts, int[] Users, float[] Values) ByItem(Trainset t)
     {
-        var starts = new int[t.ItemCount + 1];
-        foreach (var i in t.ItemIndex)
-        {
-            starts[i + 1]++;
-        }
-
-        for (var i = 0; i < t.ItemCount; i++)
-        {
-            starts[i + 1] += starts[i];
-        }
-
-        var next = (int[])starts.Clone();
-        var users = new int[t.Count];
-        var values = new float[t.Count];
-        for (var r = 0; r < t.Count; r++)
-        {
-            var slot = next[t.ItemIndex[r]]++;
-            users[slot] = t.UserIndex[r];
-            values[slot] = t.Values[r];
-        }
-
-        return (starts, users, values);
+        var byItem = RowIndex.Build(t.ItemIndex, t.ItemCount);
+        return (byItem.Starts, byItem.Arrange<int>(t.UserIndex), byItem.Arrange<float>(t.Values));
     }
 
     /// <summary>Per-thread buffers of one row's conditional.</summary>

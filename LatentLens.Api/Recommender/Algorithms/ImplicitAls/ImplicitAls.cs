@@ -507,31 +507,17 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         public static Adjacency ByItem(Trainset trainset, float alpha) =>
             Build(trainset.ItemIndex, trainset.UserIndex, trainset.Values, trainset.ItemCount, alpha);
 
-        // Stable counting sort: within a row the entries keep the trainset's order.
+        // Within a row the entries keep the trainset's order.
         private static Adjacency Build(int[] rowOf, int[] columnOf, float[] values, int rows, float alpha)
         {
-            var start = new int[rows + 1];
-            foreach (var r in rowOf)
+            var byRow = RowIndex.Build(rowOf, rows);
+            var weight = byRow.Arrange<float>(values);
+            for (var k = 0; k < weight.Length; k++)
             {
-                start[r + 1]++;
+                weight[k] *= alpha;
             }
 
-            for (var r = 0; r < rows; r++)
-            {
-                start[r + 1] += start[r];
-            }
-
-            var next = start[..rows];
-            var index = new int[rowOf.Length];
-            var weight = new float[rowOf.Length];
-            for (var k = 0; k < rowOf.Length; k++)
-            {
-                var slot = next[rowOf[k]]++;
-                index[slot] = columnOf[k];
-                weight[slot] = alpha * values[k];
-            }
-
-            return new Adjacency(start, index, weight);
+            return new Adjacency(byRow.Starts, byRow.Arrange<int>(columnOf), weight);
         }
     }
 }
