@@ -28,9 +28,6 @@ internal sealed unsafe class AlignedFloats : IDisposable
 
     public int Length { get; }
 
-    /// <summary>The start address (tests check its alignment).</summary>
-    public long Address => (long)Pointer;
-
     public Span<float> AsSpan()
     {
         ObjectDisposedException.ThrowIf(Pointer == null, this);
