@@ -12,6 +12,12 @@ public sealed class ArchitectureTests
 {
     private const string Root = "LatentLens.Api";
     private const string Recommender = Root + ".Recommender";
+    private const string Data = Recommender + ".Data";
+    private const string Numerics = Recommender + ".Numerics";
+    private const string Models = Recommender + ".Models";
+    private const string Algorithms = Recommender + ".Algorithms";
+    private const string Evaluation = Recommender + ".Evaluation";
+    private const string Ranking = Recommender + ".Ranking";
     private const string Training = Root + ".Training";
     private const string Tracking = Root + ".Tracking";
     private const string Serving = Root + ".Serving";
@@ -27,6 +33,10 @@ public sealed class ArchitectureTests
     {
         // The ML core: data, algorithms, evaluation, ranking. Nothing else of ours, nothing of ASP.NET.
         { Recommender, [Training, Tracking, Serving, Apis, Cli, "Microsoft.AspNetCore", "Microsoft.Extensions.Hosting", .. RootTypes] },
+        // The numerics the families share (sparse rows, the by-row index, Gaussian draws, padded rows): nothing else of ours at all.
+        { Numerics, [Data, Models, Algorithms, Evaluation, Ranking, Training, Tracking, Serving, Apis, Cli, .. RootTypes] },
+        // The served model types: built on the numerics and the data, never on how a model was trained, measured or ranked.
+        { Models, [Algorithms, Evaluation, Ranking, Training, Tracking, Serving, Apis, Cli, .. RootTypes] },
         { Tracking, [Training, Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
         { Training, [Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
         { Serving, [Training, Apis, Cli, .. RootTypes] },

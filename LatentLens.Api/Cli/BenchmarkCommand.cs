@@ -6,6 +6,7 @@ using System.Runtime.Intrinsics;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
 

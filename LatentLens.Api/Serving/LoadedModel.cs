@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
 

@@ -1,4 +1,4 @@
-using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Models;
 
 namespace LatentLens.Api.Tracking;
 

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Api.Tracking;
 

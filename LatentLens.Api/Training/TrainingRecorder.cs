@@ -4,6 +4,7 @@ using System.Text.Json;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
 
@@ -73,7 +74,7 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
         note.Append(CultureInfo.InvariantCulture, $"| run | RMSE | MAE | NDCG@{k} | MAP@{k} |\n|---|---:|---:|---:|---:|\n");
         foreach (var c in ranked.Concat(children.Except(ranked)))
         {
-            note.Append(CultureInfo.InvariantCulture, $"| {c.Name} | {Cell(c.Result.Rmse.Mean)} | {Cell(c.Result.Mae.Mean)} | {Cell(c.Result.NdcgAtK.Mean)} | {Cell(c.Result.MapAtK.Mean)} |\n");
+            note.Append(CultureInfo.InvariantCulture, $"| {c.Name} | {Cell(MetricCatalog.Rmse.Summary(c.Result).Mean)} | {Cell(MetricCatalog.Mae.Summary(c.Result).Mean)} | {Cell(MetricCatalog.NdcgAt(k).Summary(c.Result).Mean)} | {Cell(MetricCatalog.MapAt(k).Summary(c.Result).Mean)} |\n");
         }
 
         parent.SetTag("mlflow.note.content", note.ToString());

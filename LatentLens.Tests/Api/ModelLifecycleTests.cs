@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Evaluation;
 using LatentLens.Api.Tracking;
 using LatentLens.Api.Tracking.FileStore;
 using LatentLens.Api.Training;
@@ -53,7 +54,7 @@ public sealed class ModelLifecycleTests : IDisposable
         // products add noise of about 3 stars to every prediction. Which is better is known in advance.
         var better = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 1, LearningRate = 1e-5, InitStdDev = 0.01 }), champion: false);
         var worse = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 1, LearningRate = 1e-5, InitStdDev = 1.0 }), champion: false);
-                Assert.True(better.Result.Rmse.Mean < worse.Result.Rmse.Mean - 0.5, $"{better.Result.Rmse.Mean} vs {worse.Result.Rmse.Mean}");
+                Assert.True(MetricCatalog.Rmse.Summary(better.Result).Mean < MetricCatalog.Rmse.Summary(worse.Result).Mean - 0.5, $"{MetricCatalog.Rmse.Summary(better.Result).Mean} vs {MetricCatalog.Rmse.Summary(worse.Result).Mean}");
 
         await using var factory = new ApiFactory(_store.Root);
         using var client = await factory.ReadyClientAsync();

@@ -3,6 +3,8 @@ using LatentLens.Api.Cli;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 using LatentLens.Api.Tracking;
 using LatentLens.Api.Tracking.FileStore;
 using LatentLens.Api.Training;

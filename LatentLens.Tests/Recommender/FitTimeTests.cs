@@ -1,6 +1,7 @@
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Models;
 
 namespace LatentLens.Tests.Recommender;
 

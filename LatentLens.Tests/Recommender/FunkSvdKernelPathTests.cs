@@ -1,6 +1,7 @@
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Numerics;
 using Xunit.Abstractions;
 
 namespace LatentLens.Tests.Recommender;
@@ -42,7 +43,7 @@ public sealed class FunkSvdKernelPathTests(ITestOutputHelper output)
     private FunkSvdOptions On(SgdPathName path, FunkSvdOptions options)
     {
         var sgd = (SgdPath)path;
-        output.WriteLine($"path {sgd}: {(SgdPaths.IsAccelerated(sgd) ? "hardware accelerated" : "emulated in software (this machine does not accelerate it)")}; auto picks {SgdPaths.Hardware}");
+        output.WriteLine($"path {sgd}; auto picks {SgdPaths.Hardware}, the widest this machine accelerates");
         return options with { Path = sgd };
     }
 
@@ -199,7 +200,6 @@ public sealed class FunkSvdKernelPathTests(ITestOutputHelper output)
         output.WriteLine($"this machine: {expected}");
 
         Assert.Equal(expected, SgdPaths.Hardware);
-        Assert.True(SgdPaths.IsAccelerated(SgdPaths.Hardware));
     }
 }
 
@@ -215,12 +215,12 @@ public enum SgdPathName
 public sealed class FunkSvdKernelPartsTests
 {
     [Fact]
-    public void AlignedFloatsStartOnACacheLineAndCopyBothWays()
+    public unsafe void AlignedFloatsStartOnACacheLineAndCopyBothWays()
     {
         var source = Enumerable.Range(0, 1000).Select(x => x * 0.5f).ToArray();
         using var aligned = AlignedFloats.CopyOf(source);
 
-        Assert.Equal(0, aligned.Address % 64);
+        Assert.Equal(0u, (nuint)aligned.Pointer % 64);
         var span = aligned.AsSpan();
         Assert.Equal(499.5f, span[999]);
         span[0] = -1;

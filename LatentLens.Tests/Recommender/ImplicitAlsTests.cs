@@ -1,6 +1,8 @@
 using System.Globalization;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 using Xunit.Abstractions;
 
@@ -80,9 +82,9 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
             x[f] = (float)random.NextDouble();
         }
 
-        var gram = ImplicitAls.Gram(y, items, factors, stride, (float)regularization);
+        var gram = ImplicitAlsSolver.Gram(y, items, factors, stride, (float)regularization);
         // CG is exact after f steps in exact arithmetic; in float32 a few more steps absorb the rounding.
-        ImplicitAls.SolveRow(gram, y, rated, weights, x, factors, stride, cgSteps: 2 * factors, new float[(3 * stride) + rated.Length]);
+        ImplicitAlsSolver.SolveRow(gram, y, rated, weights, x, factors, stride, cgSteps: 2 * factors, new float[(3 * stride) + rated.Length]);
 
         // (YᵀC_uY + λI) x = YᵀC_u p_u over all items: c = 1 + α r and p = 1 where rated, c = 1 and p = 0 elsewhere.
         var yMatrix = Matrix<double>.Build.Dense(items, factors, (i, f) => y[(i * stride) + f]);
@@ -121,7 +123,7 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
             }
         }
 
-        var gram = ImplicitAls.Gram(y, rows, factors, stride, 0.25f);
+        var gram = ImplicitAlsSolver.Gram(y, rows, factors, stride, 0.25f);
 
         for (var a = 0; a < stride; a++)
         {

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Numerics;
 using Xunit.Abstractions;
 
 namespace LatentLens.Tests.Recommender;

@@ -1,6 +1,7 @@
 using System.Runtime.Intrinsics;
-using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Tests.Recommender;
 

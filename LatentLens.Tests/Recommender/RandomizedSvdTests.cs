@@ -2,6 +2,8 @@ using System.Globalization;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 using Xunit.Abstractions;
 

@@ -98,7 +98,7 @@ public sealed class SvdPlusPlusTests
                 RatingReaders.ReadTabSeparated(p.Train, RatingReaders.MovieLens100kScale), RatingReaders.ReadTabSeparated(p.Test, RatingReaders.MovieLens100kScale)))],
             RatingReaders.MovieLens100kScale);
 
-        Assert.Equal(0.9218, result.Rmse.Mean, 0.004);
+        Assert.Equal(0.9218, MetricCatalog.Rmse.Summary(result).Mean, 0.004);
         for (var s = 0; s < 5; s++)
         {
             Assert.Equal(surprise[s], result.Folds[s].Rmse, 0.01);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Tracking;
 using Xunit.Abstractions;
 

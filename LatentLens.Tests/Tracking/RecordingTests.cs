@@ -1,6 +1,7 @@
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Tracking;
 using LatentLens.Api.Tracking.FileStore;
 using LatentLens.Api.Training;
@@ -54,7 +55,7 @@ public sealed class RecordingTests : IDisposable
         }
 
         Assert.Equal([1L, 2, 3, 4, 5, 6, 7], run.MetricHistories["train_rmse"].Select(p => p.Step));
-        Assert.Equal(recorded.Result.Rmse.Mean, run.Metrics["rmse"]);
+        Assert.Equal(MetricCatalog.Rmse.Summary(recorded.Result).Mean, run.Metrics["rmse"]);
         Assert.Equal("synthetic", Assert.Single(run.Inputs).DatasetName);
         foreach (var file in new[] { "model/MLmodel", "model/model.json", "model/user_factors.npy", "model/item_factors.npy", "model/user_bias.npy", "model/item_bias.npy", "evaluation.json", "item_map.svg" })
         {

@@ -80,7 +80,7 @@ public sealed class RegistryRaceTests : IDisposable
             Assert.True(model.Versions.Count(v => v.RunId == run.RunId) == 1, $"{run.RunId}: {summary}");
         }
 
-        var best = runs.MinBy(r => r.Result.Rmse.Mean)!;
+        var best = runs.MinBy(r => MetricCatalog.Rmse.Summary(r.Result).Mean)!;
         Assert.Equal(model.Versions.Single(v => v.RunId == best.RunId).Version, model.Aliases[LatentLensConventions.ChampionAlias]);
         Assert.Equal(runs.Count * Workers, outputs.Count(o => o.StartsWith("Registered ", StringComparison.Ordinal)));
     }

@@ -1,9 +1,6 @@
-namespace LatentLens.Api.Recommender.Algorithms;
+using System.Diagnostics;
 
-/// <summary>Hyper-parameters as the command line gives them; null means the algorithm's default.</summary>
-internal sealed record AlgorithmSettings(
-    string Algorithm, int? Factors = null, int? Epochs = null, double? LearningRate = null, double? Regularization = null, int Seed = 0,
-    int? Samples = null, int? BurnIn = null, int? Thin = null, bool? Implicit = null, bool? ItemImplicit = null);
+namespace LatentLens.Api.Recommender.Algorithms;
 
 internal static class AlgorithmFactory
 {
@@ -18,60 +15,74 @@ internal static class AlgorithmFactory
 
     public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred, Als, Bpmf];
 
-    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, samples, burn-in, thin, implicit, item-implicit).</summary>
-    public static bool Accepts(string algorithm, string parameter) => (algorithm, parameter) switch
+    /// <summary>
+    /// The one table of which hyper-parameters each algorithm has, named like their command-line options;
+    /// <see cref="Create"/> refuses any other that is given and the grid leaves them out.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> Takes = new(StringComparer.Ordinal)
     {
-        (Bpmf, "factors" or "samples" or "burn-in" or "thin" or "implicit" or "item-implicit") => true,
-        (_, "samples" or "burn-in" or "thin" or "implicit" or "item-implicit") => false,
-        (FunkSvd or SvdPlusPlus, _) => true,
-        (Baseline, "epochs" or "reg") => true,
-        (PureSvd, "factors") => true,
-        (Als, "factors" or "epochs" or "reg") => true,
-        (PureSvdCentred, "factors" or "epochs" or "reg") => true,
-        _ => false,
+        [Popular] = [],
+        [Baseline] = ["epochs", "reg"],
+        [FunkSvd] = ["factors", "epochs", "lr", "reg"],
+        [SvdPlusPlus] = ["factors", "epochs", "lr", "reg"],
+        [PureSvd] = ["factors"],
+        [PureSvdCentred] = ["factors", "epochs", "reg"],
+        [Als] = ["factors", "epochs", "reg"], // --epochs sets the ALS iterations, --reg its regularisation; α keeps implicit's default.
+        [Bpmf] = ["factors", "samples", "burn-in", "thin", "implicit", "item-implicit"],
     };
+
+    /// <summary>Every hyper-parameter as the table names it, its option as the error names it, and whether it was given; in the order refusals are checked.</summary>
+    private static readonly (string Parameter, string Option, Func<AlgorithmSettings, bool> Given)[] Options =
+    [
+        ("samples", "--samples", s => s.Samples is not null),
+        ("burn-in", "--burn-in", s => s.BurnIn is not null),
+        ("thin", "--thin", s => s.Thin is not null),
+        ("implicit", "--no-implicit", s => s.Implicit is not null),
+        ("item-implicit", "--no-item-implicit", s => s.ItemImplicit is not null),
+        ("factors", "--factors", s => s.Factors is not null),
+        ("epochs", "--epochs", s => s.Epochs is not null),
+        ("lr", "--lr", s => s.LearningRate is not null),
+        ("reg", "--reg", s => s.Regularization is not null),
+    ];
+
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, samples, burn-in, thin, implicit, item-implicit).</summary>
+    public static bool Accepts(string algorithm, string parameter) =>
+        Takes.TryGetValue(algorithm, out var parameters) && parameters.Contains(parameter, StringComparer.Ordinal);
 
     /// <summary>Builds the algorithm, refusing hyper-parameters that it does not have.</summary>
     public static IRecommenderAlgorithm Create(AlgorithmSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.Algorithm != Bpmf)
+        if (!Takes.ContainsKey(settings.Algorithm))
         {
-            Refuse(settings.Samples, "--samples", settings.Algorithm);
-            Refuse(settings.BurnIn, "--burn-in", settings.Algorithm);
-            Refuse(settings.Thin, "--thin", settings.Algorithm);
-            Refuse(settings.Implicit, "--no-implicit", settings.Algorithm);
-            Refuse(settings.ItemImplicit, "--no-item-implicit", settings.Algorithm);
+            throw new ArgumentException($"Unknown algorithm '{settings.Algorithm}'; known: {string.Join(", ", Names)}.", nameof(settings));
+        }
+
+        foreach (var (parameter, option, given) in Options)
+        {
+            if (given(settings) && !Accepts(settings.Algorithm, parameter))
+            {
+                throw new ArgumentException($"{option} does not apply to {settings.Algorithm}.");
+            }
         }
 
         switch (settings.Algorithm)
         {
             case Bpmf:
-                Refuse(settings.Epochs, "--epochs", Bpmf);
-                Refuse(settings.LearningRate, "--lr", Bpmf);
-                Refuse(settings.Regularization, "--reg", Bpmf);
                 return new Algorithms.Bpmf(BpmfWith(settings));
             case FunkSvd:
                 return new Algorithms.FunkSvd(WithSgdSettings(new FunkSvdOptions(), settings));
             case SvdPlusPlus:
                 return new Algorithms.SvdPlusPlus(WithSgdSettings(new SvdPlusPlusOptions(), settings));
             case Baseline:
-                Refuse(settings.Factors, "--factors", Baseline);
-                Refuse(settings.LearningRate, "--lr", Baseline);
                 return new Algorithms.Baseline(BaselineWith(settings));
             case PureSvd:
-                Refuse(settings.LearningRate, "--lr", PureSvd);
-                Refuse(settings.Epochs, "--epochs", PureSvd);
-                Refuse(settings.Regularization, "--reg", PureSvd);
                 var pure = new PureSvdOptions();
                 return new Algorithms.PureSvd(pure with { Factors = settings.Factors ?? pure.Factors, Seed = settings.Seed });
             case PureSvdCentred:
-                Refuse(settings.LearningRate, "--lr", PureSvdCentred);
                 var centred = new PureSvdOptions { Centred = true };
                 return new Algorithms.PureSvd(centred with { Factors = settings.Factors ?? centred.Factors, Baseline = BaselineWith(settings), Seed = settings.Seed });
             case Als:
-                // --epochs sets the ALS iterations, --reg its regularisation; α keeps implicit's default.
-                Refuse(settings.LearningRate, "--lr", Als);
                 var als = new ImplicitAlsOptions();
                 return new ImplicitAls(als with
                 {
@@ -81,13 +92,9 @@ internal static class AlgorithmFactory
                     Seed = settings.Seed,
                 });
             case Popular:
-                Refuse(settings.Factors, "--factors", Popular);
-                Refuse(settings.Epochs, "--epochs", Popular);
-                Refuse(settings.LearningRate, "--lr", Popular);
-                Refuse(settings.Regularization, "--reg", Popular);
                 return new Algorithms.Popular(new PopularOptions());
             default:
-                throw new ArgumentException($"Unknown algorithm '{settings.Algorithm}'; known: {string.Join(", ", Names)}.", nameof(settings));
+                throw new UnreachableException($"'{settings.Algorithm}' is in the table of hyper-parameters but has no constructor here.");
         }
     }
 
@@ -131,14 +138,5 @@ internal static class AlgorithmFactory
             UserRegularization = settings.Regularization ?? baseline.UserRegularization,
             ItemRegularization = settings.Regularization ?? baseline.ItemRegularization,
         };
-    }
-
-    private static void Refuse<T>(T? value, string option, string algorithm)
-        where T : struct
-    {
-        if (value is not null)
-        {
-            throw new ArgumentException($"{option} does not apply to {algorithm}.");
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace LatentLens.Api.Recommender.Data;
@@ -16,7 +15,7 @@ namespace LatentLens.Api.Recommender.Data;
 /// read as a stream of lines of at most <see cref="MaxLineBytes"/> bytes, so memory is bounded by the
 /// rows kept, never by what a line holds (a binary file, a sparse file of zeros, a device).
 /// </remarks>
-internal static partial class RatingReaders
+internal static class RatingReaders
 {
     /// <summary>The longest line taken: a rating line is a few dozen bytes, a title line a few hundred.</summary>
     public const int MaxLineBytes = 64 * 1024;
@@ -290,160 +289,9 @@ internal static partial class RatingReaders
             throw new DataFormatException(path, 0, "no such file");
         }
 
-        if (FileTypeOf(path) is { } type && type != "regular file")
+        if (FileTypes.Of(path) is { } type && type != "regular file")
         {
             throw new DataFormatException(path, 0, $"not a regular file (a {type}); give a ratings file or a data set folder");
-        }
-    }
-
-    /// <summary>
-    /// The type of the file at <paramref name="path"/> (symbolic links followed) from Linux's <c>statx</c>,
-    /// whose layout is the same on every architecture; null where that is unavailable. .NET's own file
-    /// attributes call a FIFO or a device <c>Normal</c>, so they cannot tell.
-    /// </summary>
-    private static string? FileTypeOf(string path)
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        const int AtFdCwd = -100;
-        const uint StatxType = 0x1;
-        Span<byte> buffer = stackalloc byte[256];
-        try
-        {
-            if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
-            {
-                return null;
-            }
-        }
-        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return null;
-        }
-
-        // struct statx: u32 mask, u32 blksize, u64 attributes, u32 nlink, u32 uid, u32 gid, u16 mode.
-        var mode = BitConverter.ToUInt16(buffer[28..30]);
-        return (mode & 0xF000) switch
-        {
-            0x8000 => "regular file",
-            0x4000 => "folder",
-            0x1000 => "FIFO",
-            0x2000 => "character device",
-            0x6000 => "block device",
-            0xC000 => "socket",
-            _ => "special file",
-        };
-    }
-
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Statx(int directoryFd, string path, int flags, uint mask, Span<byte> buffer);
-
-    /// <summary>
-    /// Lines of a file, each at most <see cref="MaxLineBytes"/> bytes and free of NUL bytes, else a
-    /// <see cref="DataFormatException"/> at that line; memory is one buffer of that size, whatever the file.
-    /// A UTF-8 byte order mark is skipped; <c>\n</c> and <c>\r\n</c> end lines.
-    /// </summary>
-    private sealed class LineReader : IDisposable
-    {
-        private readonly string _path;
-        private readonly Encoding _encoding;
-        private readonly FileStream _stream;
-        private readonly byte[] _buffer = new byte[MaxLineBytes + 2];
-        private int _start;
-        private int _end;
-        private bool _eof;
-
-        public LineReader(string path, Encoding encoding)
-        {
-            RequireFile(path);
-            _path = path;
-            _encoding = encoding;
-            _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        }
-
-        /// <summary>1-based number of the line last returned.</summary>
-        public long LineNumber { get; private set; }
-
-        public string? ReadLine()
-        {
-            if (_eof && _start == _end)
-            {
-                return null;
-            }
-
-            LineNumber++;
-            var scanned = _start;
-            while (true)
-            {
-                var pending = _buffer.AsSpan(scanned, _end - scanned);
-                var newline = pending.IndexOf((byte)'\n');
-                if ((newline >= 0 ? pending[..newline] : pending).Contains((byte)0))
-                {
-                    throw new DataFormatException(_path, LineNumber, "the line holds a NUL byte: a binary file, not ratings");
-                }
-
-                if (newline >= 0)
-                {
-                    var end = scanned + newline;
-                    var line = Decode(_start, end);
-                    _start = end + 1;
-                    return line;
-                }
-
-                if (_end - _start >= _buffer.Length)
-                {
-                    throw new DataFormatException(_path, LineNumber, FormattableString.Invariant($"the line is longer than {MaxLineBytes:N0} bytes: not a ratings file"));
-                }
-
-                if (_eof)
-                {
-                    if (_start == _end)
-                    {
-                        // The file ended with its last line's newline (or is empty): no further line, as StreamReader.
-                        LineNumber--;
-                        return null;
-                    }
-
-                    var line = Decode(_start, _end);
-                    _start = _end;
-                    return line;
-                }
-
-                if (_start > 0)
-                {
-                    Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                    _end -= _start;
-                    _start = 0;
-                }
-
-                scanned = _end;
-                var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
-                if (read == 0)
-                {
-                    _eof = true;
-                }
-
-                _end += read;
-            }
-        }
-
-        public void Dispose() => _stream.Dispose();
-
-        private string Decode(int start, int end)
-        {
-            if (end > start && _buffer[end - 1] == (byte)'\r')
-            {
-                end--;
-            }
-
-            if (LineNumber == 1 && end - start >= 3 && _buffer[start] == 0xEF && _buffer[start + 1] == 0xBB && _buffer[start + 2] == 0xBF)
-            {
-                start += 3;
-            }
-
-            return _encoding.GetString(_buffer, start, end - start);
         }
     }
 }

@@ -1,3 +1,5 @@
+using LatentLens.Api.Recommender.Numerics;
+
 namespace LatentLens.Api.Recommender.Data;
 
 /// <summary>

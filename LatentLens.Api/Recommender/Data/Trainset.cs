@@ -1,3 +1,5 @@
+using LatentLens.Api.Recommender.Numerics;
+
 namespace LatentLens.Api.Recommender.Data;
 
 /// <summary>
@@ -92,29 +94,10 @@ internal sealed class Trainset
             return;
         }
 
-        var start = new int[userCount + 1];
-        foreach (var x in u)
-        {
-            start[x + 1]++;
-        }
-
-        for (var x = 0; x < userCount; x++)
-        {
-            start[x + 1] += start[x];
-        }
-
-        var u2 = new int[u.Length];
-        var i2 = new int[u.Length];
-        var r2 = new float[u.Length];
-        for (var k = 0; k < u.Length; k++)
-        {
-            var to = start[u[k]]++;
-            u2[to] = u[k];
-            i2[to] = i[k];
-            r2[to] = r[k];
-        }
-
-        u2.CopyTo(u, 0);
+        var byUser = RowIndex.Build(u, userCount);
+        var i2 = byUser.Arrange<int>(i);
+        var r2 = byUser.Arrange<float>(r);
+        byUser.Arrange<int>(u).CopyTo(u, 0);
         i2.CopyTo(i, 0);
         r2.CopyTo(r, 0);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
 
 namespace LatentLens.Api.Recommender.Evaluation;
 
@@ -32,33 +33,11 @@ internal readonly record struct MeanStd(double Mean, double Std)
 /// <summary>The result of evaluating one configuration on a set of splits.</summary>
 internal sealed record EvaluationResult(string Algorithm, string DisplayName, IReadOnlyDictionary<string, string> Parameters, int K, double Threshold, IReadOnlyList<FoldResult> Folds)
 {
-    public MeanStd Rmse => MeanStd.Of(Folds.Select(f => f.Rmse));
-
-    public MeanStd Mae => MeanStd.Of(Folds.Select(f => f.Mae));
-
     /// <summary>Whether the model predicts ratings (RMSE and MAE apply).</summary>
     public bool PredictsRatings => Folds.All(f => !double.IsNaN(f.Rmse));
 
-    public MeanStd PrecisionAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Precision));
-
-    public MeanStd RecallAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Recall));
-
-    public MeanStd NdcgAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Ndcg));
-
-    public MeanStd MapAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Map));
-
-    public MeanStd HitRateAtK => MeanStd.Of(Folds.Select(f => f.Ranking.HitRate));
-
-    public MeanStd CoverageAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Coverage));
-
-    public MeanStd NoveltyAtK => MeanStd.Of(Folds.Select(f => f.Ranking.Novelty));
-
     /// <summary>The test users the ranking metrics average over (mean across folds).</summary>
     public double RankingUsers => Folds.Average(f => f.Ranking.Users);
-
-    public MeanStd FitSeconds => MeanStd.Of(Folds.Select(f => f.FitSeconds));
-
-    public MeanStd TestSeconds => MeanStd.Of(Folds.Select(f => f.TestSeconds));
 }
 
 /// <summary>Progress of an evaluation, for the command line's display.</summary>

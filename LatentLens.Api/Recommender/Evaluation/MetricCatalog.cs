@@ -19,17 +19,25 @@ internal sealed record MetricDefinition(string Key, string Label, bool HigherIsB
 /// </summary>
 internal static partial class MetricCatalog
 {
+    public static MetricDefinition Rmse { get; } = new("rmse", "RMSE (testset)", false, "F4", f => f.Rmse);
+
+    public static MetricDefinition Mae { get; } = new("mae", "MAE (testset)", false, "F4", f => f.Mae);
+
+    public static MetricDefinition NdcgAt(int k) => new($"ndcg_at_{Invariant(k)}", $"NDCG@{Invariant(k)}", true, "F4", f => f.Ranking.Ndcg);
+
+    public static MetricDefinition MapAt(int k) => new($"map_at_{Invariant(k)}", $"MAP@{Invariant(k)}", true, "F4", f => f.Ranking.Map);
+
     public static IReadOnlyList<MetricDefinition> For(int k)
     {
-        var at = k.ToString(CultureInfo.InvariantCulture);
+        var at = Invariant(k);
         return
         [
-            new("rmse", "RMSE (testset)", false, "F4", f => f.Rmse),
-            new("mae", "MAE (testset)", false, "F4", f => f.Mae),
+            Rmse,
+            Mae,
             new($"precision_at_{at}", $"Precision@{at}", true, "F4", f => f.Ranking.Precision),
             new($"recall_at_{at}", $"Recall@{at}", true, "F4", f => f.Ranking.Recall),
-            new($"ndcg_at_{at}", $"NDCG@{at}", true, "F4", f => f.Ranking.Ndcg),
-            new($"map_at_{at}", $"MAP@{at}", true, "F4", f => f.Ranking.Map),
+            NdcgAt(k),
+            MapAt(k),
             new($"hit_rate_at_{at}", $"Hit rate@{at}", true, "F4", f => f.Ranking.HitRate),
             new($"coverage_at_{at}", $"Coverage@{at}", true, "F4", f => f.Ranking.Coverage),
             new($"novelty_at_{at}", $"Novelty@{at}", true, "F3", f => f.Ranking.Novelty),
@@ -51,6 +59,8 @@ internal static partial class MetricCatalog
             ?? throw new ArgumentException(
                 $"'{metric}' is not a metric LatentLens records; choose one of {string.Join(", ", For(10).Select(m => m.Key))} (any k in place of 10).");
     }
+
+    private static string Invariant(int k) => k.ToString(CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"_at_([0-9]{1,4})$")]
     private static partial Regex AtK();

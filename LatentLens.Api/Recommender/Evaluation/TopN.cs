@@ -1,5 +1,5 @@
-using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
 
 namespace LatentLens.Api.Recommender.Evaluation;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
-using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Api.Recommender.Ranking;
 

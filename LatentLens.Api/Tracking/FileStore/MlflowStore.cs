@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Models;
 
 namespace LatentLens.Api.Tracking.FileStore;
 

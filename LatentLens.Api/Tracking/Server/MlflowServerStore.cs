@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Models;
 
 namespace LatentLens.Api.Tracking.Server;
 

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Numerics;
 
 /// <summary>Draws from a Gaussian given by its precision and linear term, through a hand-written Cholesky factorisation.</summary>
 internal static class Gaussian
@@ -8,9 +8,10 @@ internal static class Gaussian
     /// <summary>
     /// Writes to <paramref name="result"/> a draw from N(P⁻¹b, P⁻¹) with P = Λ + α·<paramref name="p"/> and
     /// b = Λμ + α·<paramref name="b"/> (<paramref name="p"/>: lower triangle, row-major d×d, overwritten).
+    /// False, with nothing drawn, when P is not positive definite: the caller names what diverged.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Draw(Span<double> p, Span<double> b, int d, double alpha, ReadOnlySpan<double> lambda, ReadOnlySpan<double> lambdaMu, ref GaussianFill random, Span<float> noise, Span<double> result)
+    public static bool TryDraw(Span<double> p, Span<double> b, int d, double alpha, ReadOnlySpan<double> lambda, ReadOnlySpan<double> lambdaMu, ref GaussianFill random, Span<float> noise, Span<double> result)
     {
         for (var a = 0; a < d; a++)
         {
@@ -22,7 +23,10 @@ internal static class Gaussian
             b[a] = (alpha * b[a]) + lambdaMu[a];
         }
 
-        Cholesky(p, d);
+        if (!TryCholesky(p, d))
+        {
+            return false;
+        }
 
         // x = L⁻ᵀ(L⁻¹b + z): mean P⁻¹b, covariance L⁻ᵀL⁻¹ = P⁻¹.
         SolveLower(p, d, b);
@@ -34,11 +38,15 @@ internal static class Gaussian
 
         SolveUpper(p, d, b);
         b[..d].CopyTo(result);
+        return true;
     }
 
-    /// <summary>In place: the lower triangle of <paramref name="m"/> becomes L with L·Lᵀ = m (only the lower triangle is read).</summary>
+    /// <summary>
+    /// In place: the lower triangle of <paramref name="m"/> becomes L with L·Lᵀ = m (only the lower triangle is read);
+    /// false when <paramref name="m"/> is not positive definite.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Cholesky(Span<double> m, int d)
+    public static bool TryCholesky(Span<double> m, int d)
     {
         for (var j = 0; j < d; j++)
         {
@@ -46,7 +54,7 @@ internal static class Gaussian
             var diagonal = rowJ[j] - System.Numerics.Tensors.TensorPrimitives.SumOfSquares((ReadOnlySpan<double>)rowJ[..j]);
             if (!(diagonal > 0))
             {
-                throw new ModelDivergedException("bpmf: a posterior precision matrix is not positive definite (the sampler diverged); check the ratings and --factors.");
+                return false;
             }
 
             var l = Math.Sqrt(diagonal);
@@ -57,6 +65,8 @@ internal static class Gaussian
                 rowI[j] = (rowI[j] - System.Numerics.Tensors.TensorPrimitives.Dot((ReadOnlySpan<double>)rowI[..j], rowJ[..j])) / l;
             }
         }
+
+        return true;
     }
 
     /// <summary>x ← L⁻¹x.</summary>

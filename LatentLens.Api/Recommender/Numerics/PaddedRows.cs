@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Numerics;
 
-/// <summary>Arithmetic on factor rows padded to whole SIMD vectors (see <see cref="FactorModel.Stride"/>).</summary>
+/// <summary>Arithmetic on factor rows padded to whole SIMD vectors (see <see cref="FactorLayout.StrideFor"/>).</summary>
 internal static class PaddedRows
 {
     /// <summary>The unit every row stride is a multiple of: one 256-bit vector, the narrowest step of <see cref="Dot"/>.</summary>

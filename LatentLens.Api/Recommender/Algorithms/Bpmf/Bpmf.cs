@@ -1,5 +1,6 @@
 using System.Globalization;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 

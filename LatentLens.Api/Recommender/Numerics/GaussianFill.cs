@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Numerics;
 
 /// <summary>
 /// Seeded normal draws for factor initialisation, fast enough not to matter next to training:

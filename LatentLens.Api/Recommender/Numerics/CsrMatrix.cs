@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Numerics;
 
 /// <summary>A sparse matrix in compressed rows: row r holds <c>Values[RowStart[r]..RowStart[r + 1]]</c> at <c>Columns[...]</c>.</summary>
 internal sealed class CsrMatrix
@@ -42,29 +42,9 @@ internal sealed class CsrMatrix
             throw new ArgumentException("Entry arrays must have the same length.");
         }
 
-        var start = new int[rows + 1];
-        foreach (var r in row)
-        {
-            start[r + 1]++;
-        }
-
-        for (var r = 0; r < rows; r++)
-        {
-            start[r + 1] += start[r];
-        }
-
-        // A stable counting sort: entries keep their order within a row.
-        var next = (int[])start.Clone();
-        var columnOut = new int[row.Length];
-        var valueOut = new double[row.Length];
-        for (var k = 0; k < row.Length; k++)
-        {
-            var slot = next[row[k]]++;
-            columnOut[slot] = column[k];
-            valueOut[slot] = value[k];
-        }
-
-        return new CsrMatrix(rows, columns, start, columnOut, valueOut);
+        // Entries keep their order within a row.
+        var byRow = RowIndex.Build(row, rows);
+        return new CsrMatrix(rows, columns, byRow.Starts, byRow.Arrange(column), byRow.Arrange(value));
     }
 
     /// <summary>The transpose, in compressed rows too (the columns of this one).</summary>
@@ -115,35 +95,6 @@ internal sealed class CsrMatrix
             {
                 DenseKernels.Axpy(dense.AsSpan(Column[p] * width, width), Values[p], target);
             }
-        }
-    }
-}
-
-/// <summary>The one loop of the dense and sparse products here, inlined into methods that are jitted fully optimised at once.</summary>
-internal static class DenseKernels
-{
-    /// <summary>y += a·x over the length of <paramref name="x"/> (SIMD; <paramref name="y"/> at least as long).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Axpy(ReadOnlySpan<double> x, double a, Span<double> y)
-    {
-        if (y.Length < x.Length)
-        {
-            throw new ArgumentException("The target is shorter than the source.", nameof(y));
-        }
-
-        ref var xs = ref MemoryMarshal.GetReference(x);
-        ref var ys = ref MemoryMarshal.GetReference(y);
-        var scale = new Vector<double>(a);
-        var i = 0;
-        for (; i <= x.Length - Vector<double>.Count; i += Vector<double>.Count)
-        {
-            var sum = Vector.MultiplyAddEstimate(Vector.LoadUnsafe(ref xs, (nuint)i), scale, Vector.LoadUnsafe(ref ys, (nuint)i));
-            sum.StoreUnsafe(ref ys, (nuint)i);
-        }
-
-        for (; i < x.Length; i++)
-        {
-            Unsafe.Add(ref ys, i) += a * Unsafe.Add(ref xs, i);
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 
@@ -80,21 +82,7 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
     }
 
     /// <summary>Where each user's ratings start in the trainset (grouped by user), and the end as the last entry.</summary>
-    internal static int[] UserStarts(Trainset trainset)
-    {
-        var starts = new int[trainset.UserCount + 1];
-        foreach (var u in trainset.UserIndex)
-        {
-            starts[u + 1]++;
-        }
-
-        for (var u = 0; u < trainset.UserCount; u++)
-        {
-            starts[u + 1] += starts[u];
-        }
-
-        return starts;
-    }
+    internal static int[] UserStarts(Trainset trainset) => RowIndex.StartsOf(trainset.UserIndex, trainset.UserCount);
 
     /// <summary>One pass over the ratings user by user; returns the sum of squared errors seen before each update.</summary>
     internal static double RunEpoch(Trainset trainset, int[] starts, State state, int f, double mu, double lr, double reg)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Models;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 

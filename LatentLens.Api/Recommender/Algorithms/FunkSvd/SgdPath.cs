@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Api.Recommender.Algorithms;
 
@@ -76,13 +77,4 @@ internal static class SgdPaths
         var width = Width(path);
         return Math.Max(FactorLayout.StrideFor(factors), (factors + width - 1) / width * width);
     }
-
-    /// <summary>Whether the hardware runs the path in vector instructions (else .NET emulates the vector type).</summary>
-    public static bool IsAccelerated(SgdPath path) => path switch
-    {
-        SgdPath.V128 => Vector128.IsHardwareAccelerated,
-        SgdPath.V256 => Vector256.IsHardwareAccelerated,
-        SgdPath.V512 => Vector512.IsHardwareAccelerated && Avx512F.IsSupported,
-        _ => true,
-    };
 }

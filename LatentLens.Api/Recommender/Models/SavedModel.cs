@@ -1,7 +1,8 @@
 using System.Globalization;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Numerics;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Models;
 
 /// <summary>A trained model with what serving needs beside it: titles and the items each user rated in training.</summary>
 internal sealed record SavedModel(
@@ -20,16 +21,7 @@ internal sealed record SavedModel(
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(trainset);
-        var offsets = new int[trainset.UserCount + 1];
-        foreach (var u in trainset.UserIndex)
-        {
-            offsets[u + 1]++;
-        }
-
-        for (var u = 0; u < trainset.UserCount; u++)
-        {
-            offsets[u + 1] += offsets[u];
-        }
+        var offsets = RowIndex.StartsOf(trainset.UserIndex, trainset.UserCount);
 
         // The trainset is grouped by user, so its item column is already in user order.
         var items = (int[])trainset.ItemIndex.Clone();

@@ -1,6 +1,7 @@
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Numerics;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Models;
 
 /// <summary>A predicted rating, clipped to the scale; says whether it fell back for an unknown user or item.</summary>
 internal readonly record struct Prediction(float Value, bool UserKnown, bool ItemKnown)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace LatentLens.Api.Recommender.Algorithms;
+namespace LatentLens.Api.Recommender.Numerics;
 
 /// <summary>
 /// A copy of a float array in native memory that starts on a cache line (64 bytes), for the SGD kernels.
@@ -27,9 +27,6 @@ internal sealed unsafe class AlignedFloats : IDisposable
     public float* Pointer { get; private set; }
 
     public int Length { get; }
-
-    /// <summary>The start address (tests check its alignment).</summary>
-    public long Address => (long)Pointer;
 
     public Span<float> AsSpan()
     {

@@ -1,0 +1,49 @@
+namespace LatentLens.Api.Recommender.Algorithms;
+
+/// <summary>Hyper-parameters of <see cref="ImplicitAls"/>; the defaults are those of the Python <c>implicit</c> library's ALS.</summary>
+internal sealed record ImplicitAlsOptions
+{
+    public int Factors { get; init; } = 100;
+
+    /// <summary>λ, added to the diagonal of YᵀY (and XᵀX): the same penalty for every row, however many ratings it has.</summary>
+    public double Regularization { get; init; } = 0.01;
+
+    /// <summary>α in the confidence c = 1 + α·r of a rated pair.</summary>
+    public double Alpha { get; init; } = 1.0;
+
+    /// <summary>Alternating iterations; each updates every user, then every item.</summary>
+    public int Iterations { get; init; } = 15;
+
+    /// <summary>Conjugate-gradient steps per row and half-iteration, started from the row's current value.</summary>
+    public int CgSteps { get; init; } = 3;
+
+    public int Seed { get; init; }
+
+    public void Validate()
+    {
+        if (Factors < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Factors), Factors, "factors must be at least 1");
+        }
+
+        if (Iterations < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Iterations), Iterations, "iterations must be at least 1");
+        }
+
+        if (!(Regularization >= 0) || !double.IsFinite(Regularization))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "the regularization must be zero or positive");
+        }
+
+        if (!(Alpha >= 0) || !double.IsFinite(Alpha))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "alpha must be zero or positive");
+        }
+
+        if (CgSteps < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CgSteps), CgSteps, "cg steps must be at least 1");
+        }
+    }
+}
