@@ -105,7 +105,7 @@ internal static class ImplicitAlsSolver
         }
     }
 
-    // The hot loop: raw pointers over whole 256-bit vectors (the stride is a multiple of 8), no bounds checks;
+    // The hot loop: raw pointers over whole vectors (the stride is a multiple of 8), no bounds checks;
     // jitted fully optimised from the first call, since a fit is a few hundred milliseconds.
     // coefficients is scratch for count floats: the per-neighbour dot products, then their weights.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -156,20 +156,37 @@ internal static class ImplicitAlsSolver
             }
 
             // p = r + (rsNew / rsOld) p
-            var beta = Vector256.Create(rsNew / rsOld);
-            for (var j = 0; j < stride; j += Vector256<float>.Count)
-            {
-                Vector256.FusedMultiplyAdd(Vector256.Load(p + j), beta, Vector256.Load(r + j)).Store(p + j);
-            }
+            ScaleAdd(rsNew / rsOld, p, r, stride);
 
             rsOld = rsNew;
         }
     }
 
+    // The row kernels below are written once over ISgdLanes (FunkSvd's vector abstraction) and entered through a
+    // forward that picks the width: 256-bit vectors where they are accelerated (x64 with AVX2; AVX-512 machines
+    // too, since strides are multiples of 8), 128-bit ones elsewhere (ARM64's NEON), where Vector256 would run in
+    // software. IsHardwareAccelerated is a JIT-time constant, so the forward costs nothing.
+
     /// <summary>dots[k] = y_{neighbours[k]}·v; four rows per pass over v, so four independent FMA chains share each load of v.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe void DotRows(float* rows, int* neighbours, int count, float* v, int stride, float* dots)
     {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            DotRows<SgdLanes256, Vector256<float>>(rows, neighbours, count, v, stride, dots);
+        }
+        else
+        {
+            DotRows<SgdLanes128, Vector128<float>>(rows, neighbours, count, v, stride, dots);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void DotRows<TLanes, TVector>(float* rows, int* neighbours, int count, float* v, int stride, float* dots)
+        where TLanes : ISgdLanes<TVector>
+        where TVector : struct
+    {
+        var zero = TLanes.Create(0f);
         var k = 0;
         for (; k + 4 <= count; k += 4)
         {
@@ -177,23 +194,20 @@ internal static class ImplicitAlsSolver
             var y1 = rows + ((nint)neighbours[k + 1] * stride);
             var y2 = rows + ((nint)neighbours[k + 2] * stride);
             var y3 = rows + ((nint)neighbours[k + 3] * stride);
-            var s0 = Vector256<float>.Zero;
-            var s1 = Vector256<float>.Zero;
-            var s2 = Vector256<float>.Zero;
-            var s3 = Vector256<float>.Zero;
-            for (var j = 0; j < stride; j += Vector256<float>.Count)
+            TVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+            for (var j = 0; j < stride; j += TLanes.Width)
             {
-                var vj = Vector256.Load(v + j);
-                s0 = Vector256.FusedMultiplyAdd(Vector256.Load(y0 + j), vj, s0);
-                s1 = Vector256.FusedMultiplyAdd(Vector256.Load(y1 + j), vj, s1);
-                s2 = Vector256.FusedMultiplyAdd(Vector256.Load(y2 + j), vj, s2);
-                s3 = Vector256.FusedMultiplyAdd(Vector256.Load(y3 + j), vj, s3);
+                var vj = TLanes.Load(v + j);
+                s0 = TLanes.MultiplyAdd(TLanes.Load(y0 + j), vj, s0);
+                s1 = TLanes.MultiplyAdd(TLanes.Load(y1 + j), vj, s1);
+                s2 = TLanes.MultiplyAdd(TLanes.Load(y2 + j), vj, s2);
+                s3 = TLanes.MultiplyAdd(TLanes.Load(y3 + j), vj, s3);
             }
 
-            dots[k] = Vector256.Sum(s0);
-            dots[k + 1] = Vector256.Sum(s1);
-            dots[k + 2] = Vector256.Sum(s2);
-            dots[k + 3] = Vector256.Sum(s3);
+            dots[k] = TLanes.ToScalar(TLanes.SumToAllLanes(s0));
+            dots[k + 1] = TLanes.ToScalar(TLanes.SumToAllLanes(s1));
+            dots[k + 2] = TLanes.ToScalar(TLanes.SumToAllLanes(s2));
+            dots[k + 3] = TLanes.ToScalar(TLanes.SumToAllLanes(s3));
         }
 
         for (; k < count; k++)
@@ -203,8 +217,23 @@ internal static class ImplicitAlsSolver
     }
 
     /// <summary>target += Σ_k coefficients[k]·y_{neighbours[k]}; four rows per load and store of the target.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void AddRows(float* rows, int* neighbours, int count, float* coefficients, float* target, int stride)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            AddRows<SgdLanes256, Vector256<float>>(rows, neighbours, count, coefficients, target, stride);
+        }
+        else
+        {
+            AddRows<SgdLanes128, Vector128<float>>(rows, neighbours, count, coefficients, target, stride);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void AddRows<TLanes, TVector>(float* rows, int* neighbours, int count, float* coefficients, float* target, int stride)
+        where TLanes : ISgdLanes<TVector>
+        where TVector : struct
     {
         var k = 0;
         for (; k + 4 <= count; k += 4)
@@ -213,18 +242,18 @@ internal static class ImplicitAlsSolver
             var y1 = rows + ((nint)neighbours[k + 1] * stride);
             var y2 = rows + ((nint)neighbours[k + 2] * stride);
             var y3 = rows + ((nint)neighbours[k + 3] * stride);
-            var c0 = Vector256.Create(coefficients[k]);
-            var c1 = Vector256.Create(coefficients[k + 1]);
-            var c2 = Vector256.Create(coefficients[k + 2]);
-            var c3 = Vector256.Create(coefficients[k + 3]);
-            for (var j = 0; j < stride; j += Vector256<float>.Count)
+            var c0 = TLanes.Create(coefficients[k]);
+            var c1 = TLanes.Create(coefficients[k + 1]);
+            var c2 = TLanes.Create(coefficients[k + 2]);
+            var c3 = TLanes.Create(coefficients[k + 3]);
+            for (var j = 0; j < stride; j += TLanes.Width)
             {
-                var t = Vector256.Load(target + j);
-                t = Vector256.FusedMultiplyAdd(Vector256.Load(y0 + j), c0, t);
-                t = Vector256.FusedMultiplyAdd(Vector256.Load(y1 + j), c1, t);
-                t = Vector256.FusedMultiplyAdd(Vector256.Load(y2 + j), c2, t);
-                t = Vector256.FusedMultiplyAdd(Vector256.Load(y3 + j), c3, t);
-                t.Store(target + j);
+                var t = TLanes.Load(target + j);
+                t = TLanes.MultiplyAdd(TLanes.Load(y0 + j), c0, t);
+                t = TLanes.MultiplyAdd(TLanes.Load(y1 + j), c1, t);
+                t = TLanes.MultiplyAdd(TLanes.Load(y2 + j), c2, t);
+                t = TLanes.MultiplyAdd(TLanes.Load(y3 + j), c3, t);
+                TLanes.Store(t, target + j);
             }
         }
 
@@ -234,14 +263,44 @@ internal static class ImplicitAlsSolver
         }
     }
 
-    /// <summary>y += a·x over <paramref name="stride"/> floats.</summary>
+    /// <summary>y += a·x over <paramref name="length"/> floats (a multiple of 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Axpy(float a, float* x, float* y, int stride)
+    private static unsafe void Axpy(float a, float* x, float* y, int length)
     {
-        var av = Vector256.Create(a);
-        for (var j = 0; j < stride; j += Vector256<float>.Count)
+        if (Vector256.IsHardwareAccelerated)
         {
-            Vector256.FusedMultiplyAdd(Vector256.Load(x + j), av, Vector256.Load(y + j)).Store(y + j);
+            MultiplyAdd<SgdLanes256, Vector256<float>>(a, x, y, y, length);
+        }
+        else
+        {
+            MultiplyAdd<SgdLanes128, Vector128<float>>(a, x, y, y, length);
+        }
+    }
+
+    /// <summary>x = y + a·x over <paramref name="length"/> floats (a multiple of 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void ScaleAdd(float a, float* x, float* y, int length)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            MultiplyAdd<SgdLanes256, Vector256<float>>(a, x, y, x, length);
+        }
+        else
+        {
+            MultiplyAdd<SgdLanes128, Vector128<float>>(a, x, y, x, length);
+        }
+    }
+
+    /// <summary>target = a·x + y, elementwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MultiplyAdd<TLanes, TVector>(float a, float* x, float* y, float* target, int length)
+        where TLanes : ISgdLanes<TVector>
+        where TVector : struct
+    {
+        var av = TLanes.Create(a);
+        for (var j = 0; j < length; j += TLanes.Width)
+        {
+            TLanes.Store(TLanes.MultiplyAdd(TLanes.Load(x + j), av, TLanes.Load(y + j)), target + j);
         }
     }
 
