@@ -5,7 +5,7 @@
 #   version 8 (a copy of version 5's run with NaN user factors: broken) -> 7 (als, valid) -> 8 -> 5 (puresvd, valid) -> ...
 # so every other promotion is broken. One second after each promotion it asks /model what is served.
 # Prints: requests, non-2xx answers, swaps (models loaded after the first), broken promotions and how many of them
-# left the previous model serving, and the process's resident memory after the warm-up and at the end.
+# left the previous model serving, and the process's resident memory after the warm-up, every 30 s and at the end.
 # Usage: docs/load/soak.sh [API.dll] [SECONDS]   (from the repository root; needs wrk and python3; build with -c Release)
 set -euo pipefail
 dll=${1:-LatentLens.Api/bin/Release/net10.0/LatentLens.Api.dll}
@@ -70,9 +70,13 @@ alias_file=$store/models/LatentLens-SVD/aliases/champion
 ) &
 pids+=("$!")
 
+# Resident memory every 30 s, to tell growth that levels off from a leak.
+( while sleep 30; do echo "$(rss)" >>"$work/rss.txt"; done ) &
+pids+=("$!")
+
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 wrk -t2 -c16 -d"${seconds}s" --timeout 10s -s docs/load/recommendations-random-k.lua "$url" >"$work/wrk.txt"
-kill "${pids[1]}" 2>/dev/null || true
+kill "${pids[1]}" "${pids[2]}" 2>/dev/null || true
 rss_end=$(rss)
 
 requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
@@ -91,5 +95,5 @@ print(f"requests: ${requests:-0}; non-2xx: ${non2xx:-0}; ${errors}")
 print(f"promotions: {len(rows)} ({len(valid)} valid, {len(broken)} broken); valid ones served 1 s later: {followed}/{len(valid)}; "
       f"broken ones rejected with the previous model still serving: {kept}/{len(broken)}")
 print(f"models loaded after the first: $((loads - loads_start))")
-print(f"resident memory: ${rss_start} MiB after warm-up, ${rss_end} MiB at the end")
+print(f"resident memory: ${rss_start} MiB after warm-up, ${rss_end} MiB at the end; every 30 s: $(tr '\n' ' ' <"$work/rss.txt")")
 PY
