@@ -11,15 +11,30 @@ namespace LatentLens.Tests.Recommender;
 /// </summary>
 public sealed class PaddedRowsTests
 {
-    public static TheoryData<int> Strides => [8, 16, 24, 32, 40, 48, 56, 64, 104, 112];
-
-    [Theory]
-    [MemberData(nameof(Strides))]
-    public unsafe void DotReadsExactlyTheStrideWhateverTheVectorWidth(int stride)
+    public static TheoryData<int, int> WidthsAndStrides()
     {
-        // Two rows back to back, the second filled with a value that would show up in any over-read of the
-        // first; the arrays end exactly at the last row, so reading past it would touch the poison row or
-        // (for the last row) memory beyond the array.
+        var data = new TheoryData<int, int>();
+        foreach (var width in new[] { 0, 128, 256, 512 })
+        {
+            foreach (var stride in new[] { 8, 16, 24, 32, 40, 48, 56, 64, 104, 112 })
+            {
+                data.Add(width, stride);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Every width's code on every machine (width 0: the dispatch this machine takes); a width the CPU does not
+    /// accelerate runs in .NET's software vectors with the same results, so the AVX-512 tail is tested on AVX2
+    /// machines and the 128-bit path on x64.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsAndStrides))]
+    public unsafe void DotReadsExactlyTheStrideAtEveryWidth(int width, int stride)
+    {
+        // Two rows back to back, the second filled with a value that shows up in any over-read of the first.
         var p = new float[2 * stride];
         var q = new float[2 * stride];
         double expected = 0;
@@ -34,8 +49,16 @@ public sealed class PaddedRowsTests
 
         fixed (float* pp = p, qq = q)
         {
-            Assert.Equal((float)expected, PaddedRows.Dot(pp, qq, stride));
-            Assert.Equal(1_000_000f * stride, PaddedRows.Dot(pp + stride, qq + stride, stride));
+            float Dot(float* a, float* b) => width switch
+            {
+                512 => PaddedRows.Dot512(a, b, stride),
+                256 => PaddedRows.Dot256(a, b, stride),
+                128 => PaddedRows.Dot128(a, b, stride),
+                _ => PaddedRows.Dot(a, b, stride),
+            };
+
+            Assert.Equal((float)expected, Dot(pp, qq));
+            Assert.Equal(1_000_000f * stride, Dot(pp + stride, qq + stride));
         }
     }
 

@@ -13,15 +13,17 @@ seconds=${2:-600}
 port=${PORT:-18714}
 url=http://127.0.0.1:$port
 work=$(mktemp -d /tmp/latentlens-soak.XXXXXX)
-store=$work/mlruns
-cp -r mlruns "$store"
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # The loops' own children (sleep, curl) go with them: each loop runs in a process group of its own.
+  for p in ${pids[@]+"${pids[@]}"}; do kill -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
+set -m # background jobs get process groups of their own, so cleanup can end a loop with its children
+store=$work/mlruns
+cp -r mlruns "$store"
 
 # Version 8: version 5's run copied under a new run id, with a NaN in its user factors.
 python3 - "$store" <<'PY'
@@ -32,7 +34,8 @@ new = uuid.uuid4().hex
 src, dst = os.path.join(store, exp, run), os.path.join(store, exp, new)
 shutil.copytree(src, dst)
 meta = os.path.join(dst, "meta.yaml")
-open(meta, "w").write(open(meta).read().replace(run, new))
+text = open(meta).read().replace(run, new)
+open(meta, "w").write(text)
 npy = os.path.join(dst, "artifacts", "model", "user_factors.npy")
 data = bytearray(open(npy, "rb").read())
 start = 10 + struct.unpack("<H", data[8:10])[0]
@@ -48,9 +51,11 @@ PY
 LatentLens__MlrunsPath=$store LatentLens__ReloadIntervalSeconds=0.5 ASPNETCORE_URLS=$url dotnet "$dll" >"$work/api.log" 2>&1 &
 api=$!
 pids+=("$api")
-until curl -sf -o /dev/null "$url/ready"; do kill -0 "$api" || { cat "$work/api.log"; exit 1; }; sleep 0.2; done
+disown "$api"
+for _ in $(seq 1 300); do curl -sf -o /dev/null "$url/ready" && break; kill -0 "$api" || { cat "$work/api.log"; exit 1; }; sleep 0.2; done
+curl -sf -o /dev/null "$url/ready" || { echo "the API did not become ready within 60 s" >&2; cat "$work/api.log"; exit 1; }
 wrk -t2 -c16 -d5s -s docs/load/recommendations-random-k.lua "$url" >/dev/null
-rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$api/status"; }
+rss() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$api/status" 2>/dev/null || echo "gone"; }
 rss_start=$(rss)
 loads_start=$(grep -c "Serving model" "$work/api.log" || true)
 
@@ -69,15 +74,22 @@ alias_file=$store/models/LatentLens-SVD/aliases/champion
   done
 ) &
 pids+=("$!")
+disown "$!"
 
 # Resident memory every 30 s, to tell growth that levels off from a leak.
 ( while sleep 30; do echo "$(rss)" >>"$work/rss.txt"; done ) &
 pids+=("$!")
+disown "$!"
 
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 wrk -t2 -c16 -d"${seconds}s" --timeout 10s -s docs/load/recommendations-random-k.lua "$url" >"$work/wrk.txt"
-kill "${pids[1]}" "${pids[2]}" 2>/dev/null || true
+kill -- "-${pids[1]}" "-${pids[2]}" 2>/dev/null || true
 rss_end=$(rss)
+if ! kill -0 "$api" 2>/dev/null; then
+  echo "the API process died during the soak; its log:" >&2
+  tail -20 "$work/api.log" >&2
+fi
+touch "$work/promotions.txt" "$work/rss.txt"
 
 requests=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
 non2xx=$(awk -F': *' '/Non-2xx/ {print $2}' "$work/wrk.txt")
@@ -94,6 +106,6 @@ print(f"soak: {${seconds}} s, load average at start ${load_before}, $(nproc) cor
 print(f"requests: ${requests:-0}; non-2xx: ${non2xx:-0}; ${errors}")
 print(f"promotions: {len(rows)} ({len(valid)} valid, {len(broken)} broken); valid ones served 1 s later: {followed}/{len(valid)}; "
       f"broken ones rejected with the previous model still serving: {kept}/{len(broken)}")
-print(f"models loaded after the first: $((loads - loads_start))")
+print(f"models loaded after the first: $((loads - loads_start)); why version 8 was rejected: $(grep -m1 'Rejected the new model' "$work/api.log" | sed 's/^ *//; s/"/\\"/g' | cut -c1-320)")
 print(f"resident memory: ${rss_start} MiB after warm-up, ${rss_end} MiB at the end; every 30 s: $(tr '\n' ' ' <"$work/rss.txt")")
 PY
