@@ -229,20 +229,40 @@ internal sealed class MlflowRestClient : IDisposable
             }
             catch (TrackingServerException ex) when (ex.IsTransient)
             {
-                if (attempt > _settings.MaxRetries || clock.Elapsed + delay >= _settings.TotalTimeout)
+                var last = attempt > _settings.MaxRetries || clock.Elapsed + delay >= _settings.TotalTimeout;
+                if (!last)
                 {
-                    throw new TrackingServerException(
-                        string.Create(CultureInfo.InvariantCulture, $"{ex.Message} (attempt {attempt} of {call}; before each retry the server was searched for what a lost reply may have created, and nothing was found)"),
-                        ex.ErrorCode, ex.Status, ex, transient: true);
+                    Thread.Sleep(delay);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
                 }
 
-                Thread.Sleep(delay);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
-                if (findExisting() is { } existing)
+                // Whether or not another attempt follows, the lost one may have acted: look before going on or giving up.
+                if (TryFind(findExisting) is { } existing)
                 {
                     return existing;
                 }
+
+                if (last)
+                {
+                    throw new TrackingServerException(
+                        string.Create(CultureInfo.InvariantCulture, $"{ex.Message} ({attempt} attempt(s) of {call}; after each failure the server was searched for what a lost reply may have created, and nothing was found)"),
+                        ex.ErrorCode, ex.Status, ex, transient: true);
+                }
             }
+        }
+    }
+
+    /// <summary>A look-up after a lost reply: a server still down answers "not known yet", not an error that ends the create.</summary>
+    private static TResponse? TryFind<TResponse>(Func<TResponse?> findExisting)
+        where TResponse : class
+    {
+        try
+        {
+            return findExisting();
+        }
+        catch (TrackingServerException ex) when (ex.IsTransient)
+        {
+            return null;
         }
     }
 

@@ -23,10 +23,31 @@ internal sealed class ModelDownloadCache
 
     public int Keep { get; }
 
-    /// <summary>The run ids with a complete model in the cache.</summary>
+    /// <summary>The run ids with a model in the cache. Only folders named as run ids are the cache's: nothing else is ever pruned.</summary>
     public IReadOnlyList<string> CachedRuns => Directory.Exists(Root)
-        ? [.. Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(name => !name.StartsWith('.'))]
+        ? [.. Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(MlflowNames.IsRunId)]
         : [];
+
+    /// <summary>
+    /// Loads the run's model with <paramref name="load"/> from the cache, fetching it first when absent. A cached copy
+    /// that no longer loads (pruned under this process by another replica sharing the cache, a delete cut short) is
+    /// evicted and fetched anew, once: a broken copy in the cache must not get a good model rejected.
+    /// </summary>
+    public T Load<T>(string runId, string artifactPath, Action<string> fetch, Func<string, T> load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        var cached = Directory.Exists(Path.Combine(Root, runId, artifactPath));
+        var folder = GetOrAdd(runId, artifactPath, fetch);
+        try
+        {
+            return load(folder);
+        }
+        catch (Exception ex) when (cached && ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Evict(runId);
+            return load(GetOrAdd(runId, artifactPath, fetch));
+        }
+    }
 
     /// <summary>
     /// The folder <c>&lt;run id&gt;/<paramref name="artifactPath"/></c>, filled by <paramref name="fetch"/> (given a
@@ -86,6 +107,21 @@ internal sealed class ModelDownloadCache
         }
     }
 
+    /// <summary>Removes a run's folder: renamed out of the way first (one atomic step), so no reader ever finds half of it.</summary>
+    private void Evict(string runId)
+    {
+        var trash = Path.Combine(Root, $".trash-{runId}-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.Move(Path.Combine(Root, runId), trash);
+            Directory.Delete(trash, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone already (another replica), or a file held open: the stale-folder sweep removes what is left.
+        }
+    }
+
     private void Prune(string justAdded)
     {
         var others = CachedRuns
@@ -95,24 +131,18 @@ internal sealed class ModelDownloadCache
             .Skip(Keep - 1);
         foreach (var (run, _) in others)
         {
-            try
-            {
-                Directory.Delete(Path.Combine(Root, run), recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Another replica is pruning it too, or a file is held open: the next download tries again.
-            }
+            Evict(run);
         }
     }
 
     private void CleanStalePartials()
     {
-        foreach (var stale in Directory.EnumerateDirectories(Root, ".partial-*"))
+        foreach (var stale in Directory.EnumerateDirectories(Root, ".partial-*").Concat(Directory.EnumerateDirectories(Root, ".trash-*")))
         {
             try
             {
-                if (Directory.GetLastWriteTimeUtc(stale) < DateTime.UtcNow.AddHours(-1))
+                // A partial download may still be written by another process; a trashed folder is nobody's.
+                if (Path.GetFileName(stale).StartsWith(".trash-", StringComparison.Ordinal) || Directory.GetLastWriteTimeUtc(stale) < DateTime.UtcNow.AddHours(-1))
                 {
                     Directory.Delete(stale, recursive: true);
                 }
