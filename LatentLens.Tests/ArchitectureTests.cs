@@ -20,6 +20,10 @@ public sealed class ArchitectureTests
     private const string Ranking = Recommender + ".Ranking";
     private const string Training = Root + ".Training";
     private const string Tracking = Root + ".Tracking";
+    private const string Artifacts = Tracking + ".Artifacts";
+    private const string FileStore = Tracking + ".FileStore";
+    private const string Server = Tracking + ".Server";
+    private const string Stores = Tracking + ".Stores";
     private const string Serving = Root + ".Serving";
     private const string Apis = Root + ".Apis";
     private const string Cli = Root + ".Cli";
@@ -38,6 +42,8 @@ public sealed class ArchitectureTests
         // The served model types: built on the numerics and the data, never on how a model was trained, measured or ranked.
         { Models, [Algorithms, Evaluation, Ranking, Training, Tracking, Serving, Apis, Cli, .. RootTypes] },
         { Tracking, [Training, Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
+        // The model artifact format (MLmodel, .npy, the Python flavour): a format, whichever store holds it.
+        { Artifacts, [FileStore, Server, Stores, Training, Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
         { Training, [Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
         { Serving, [Training, Apis, Cli, .. RootTypes] },
         { Cli, [Serving, Apis, "Microsoft.AspNetCore", .. RootTypes] },

@@ -1,4 +1,5 @@
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.Artifacts;
 using LatentLens.Api.Tracking.FileStore;
 using LatentLens.Api.Training;
 

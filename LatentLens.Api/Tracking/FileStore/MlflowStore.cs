@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Tracking.Artifacts;
 
 namespace LatentLens.Api.Tracking.FileStore;
 

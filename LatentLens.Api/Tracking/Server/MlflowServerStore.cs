@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Tracking.Artifacts;
 
 namespace LatentLens.Api.Tracking.Server;
 
