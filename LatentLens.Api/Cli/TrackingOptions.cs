@@ -12,14 +12,14 @@ internal static class TrackingOptions
 
     public static Option<string> Mlruns() => new("--mlruns")
     {
-        Description = $"The MLflow file store (default: ${MlrunsEnvironmentVariable}, else ./mlruns), when neither --tracking-uri nor ${TrackingStores.TrackingUriVariable} names a store.",
+        Description = $"The MLflow file store (default: ${MlrunsEnvironmentVariable}, else ./mlruns), when neither --tracking-uri nor ${TrackingStoreFactory.TrackingUriVariable} names a store.",
         HelpName = "DIR",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(MlrunsEnvironmentVariable) is { Length: > 0 } path ? path : "mlruns",
     };
 
     public static Option<string?> TrackingUri() => new("--tracking-uri")
     {
-        Description = $"Where runs are tracked, as MLflow's clients take it: http(s)://HOST:PORT for a tracking server, a folder or file: URI for a file store (default: ${TrackingStores.TrackingUriVariable}, else --mlruns).",
+        Description = $"Where runs are tracked, as MLflow's clients take it: http(s)://HOST:PORT for a tracking server, a folder or file: URI for a file store (default: ${TrackingStoreFactory.TrackingUriVariable}, else --mlruns).",
         HelpName = "URI",
     };
 
@@ -42,13 +42,13 @@ internal static class TrackingOptions
             return string.IsNullOrWhiteSpace(uri) ? throw new ArgumentException("--tracking-uri is empty.") : uri;
         }
 
-        return !mlrunsGiven && Environment.GetEnvironmentVariable(TrackingStores.TrackingUriVariable) is { Length: > 0 } fromEnvironment
+        return !mlrunsGiven && Environment.GetEnvironmentVariable(TrackingStoreFactory.TrackingUriVariable) is { Length: > 0 } fromEnvironment
             ? fromEnvironment
             : parse.GetValue(mlruns)!;
     }
 
     public static ITrackingStore Open(ParseResult parse, Option<string> mlruns, Option<string?> trackingUri) =>
-        TrackingStores.Open(Resolve(parse, mlruns, trackingUri));
+        TrackingStoreFactory.Open(Resolve(parse, mlruns, trackingUri));
 
     /// <summary>Runs a command's action; a store that cannot be opened or read (a server down or erroring) prints one line and exits 1, never a stack trace.</summary>
     public static int Guard(ParseResult parse, Func<int> action)

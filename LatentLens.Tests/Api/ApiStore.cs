@@ -13,13 +13,13 @@ internal sealed class ApiStore : IDisposable
     public ApiStore()
     {
         Root = TestPaths.NewTempFolder();
-        Store = new MlflowStore(Root);
+        Store = new FileTrackingStore(Root);
         Store.EnsureLayout();
     }
 
     public string Root { get; }
 
-    public MlflowStore Store { get; }
+    public FileTrackingStore Store { get; }
 
     public static RatingData Data(int seed = 1) => TestData.SyntheticWithTitles(seed);
 

@@ -24,7 +24,7 @@ public sealed class RecordingTests : IDisposable
 
     private RecordedRun Record(RatingData data, IRecommenderAlgorithm algorithm)
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         var recorder = new TrainingRecorder(store, store.GetOrCreateExperiment(LatentLensConventions.ExperimentName)) { GitCommit = null };
         var splits = Splits.KFold(data.Ratings, 3, seed: 1);
         var result = Evaluator.Evaluate(algorithm, splits, data.Scale);
@@ -158,7 +158,7 @@ public sealed class RecordingTests : IDisposable
         {
             Directory.Delete(_root, recursive: true);
             Directory.CreateDirectory(_root);
-            new MlflowStore(_root).GetOrCreateExperiment(LatentLensConventions.ExperimentName);
+            new FileTrackingStore(_root).GetOrCreateExperiment(LatentLensConventions.ExperimentName);
         }
 
         Prepare();

@@ -21,7 +21,7 @@ public sealed class RegistryRaceTests : IDisposable
     [Fact]
     public void RegisteringARunAgainReturnsItsVersion()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         var runs = Record(store, 2);
         var registry = new ModelRegistry(store);
 
@@ -35,7 +35,7 @@ public sealed class RegistryRaceTests : IDisposable
     [Fact]
     public void PromotionRegistersTheBestRunOnlyOnce()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         Record(store, 2);
 
         var first = Promotion.PromoteBest(store, LatentLensConventions.ExperimentName, "rmse");
@@ -49,7 +49,7 @@ public sealed class RegistryRaceTests : IDisposable
     [Fact]
     public async Task ProcessesRegisteringAndPromotingTheSameRunsGiveEachRunOneVersion()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         var runs = Record(store, 3);
         const int Workers = 4;
 
@@ -85,7 +85,7 @@ public sealed class RegistryRaceTests : IDisposable
         Assert.Equal(runs.Count * Workers, outputs.Count(o => o.StartsWith("Registered ", StringComparison.Ordinal)));
     }
 
-    private static List<RecordedRun> Record(MlflowStore store, int count)
+    private static List<RecordedRun> Record(FileTrackingStore store, int count)
     {
         var recorder = new TrainingRecorder(store, store.GetOrCreateExperiment(LatentLensConventions.ExperimentName)) { GitCommit = null };
         var data = TestData.SyntheticWithTitles(seed: 3);

@@ -13,7 +13,7 @@ public sealed class StoreReaderProblemTests : IDisposable
 
     public StoreReaderProblemTests()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         _experimentId = store.GetOrCreateExperiment("exp");
         _good = store.StartRun(_experimentId, "good", "u");
         _good.LogMetric("rmse", 0.9, 0, 1000);
@@ -24,7 +24,7 @@ public sealed class StoreReaderProblemTests : IDisposable
 
     private RunWriter NewRun()
     {
-        var run = new MlflowStore(_root).StartRun(_experimentId, "victim", "u");
+        var run = new FileTrackingStore(_root).StartRun(_experimentId, "victim", "u");
         run.End(RunStatus.Finished);
         return run;
     }

@@ -15,7 +15,7 @@ public sealed class StoreWarningTests : IDisposable
 
     public StoreWarningTests()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         _experimentId = store.GetOrCreateExperiment("exp");
         _run = store.StartRun(_experimentId, "victim", "u");
         _run.LogParam("lr", "0.01");
@@ -88,6 +88,6 @@ public sealed class StoreWarningTests : IDisposable
         Assert.Contains("lifecycle_stage 'Active'", problem.Message, StringComparison.Ordinal);
         Assert.True(problem.BreaksMlflow);
         Assert.Empty(runs);
-        Assert.Null(new MlflowStore(_root).FindRun(_run.RunId));
+        Assert.Null(new FileTrackingStore(_root).FindRun(_run.RunId));
     }
 }

@@ -13,9 +13,9 @@ public sealed class StoreWriterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private (MlflowStore Store, string ExperimentId) NewStore(string experiment = "exp")
+    private (FileTrackingStore Store, string ExperimentId) NewStore(string experiment = "exp")
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         return (store, store.GetOrCreateExperiment(experiment));
     }
 
@@ -23,7 +23,7 @@ public sealed class StoreWriterTests : IDisposable
     public void ANewStoreHoldsTheDefaultExperimentAsMlflowCreatesIt()
     {
         var root = Path.Combine(_root, "fresh-store");
-        var store = new MlflowStore(root);
+        var store = new FileTrackingStore(root);
         var id = store.GetOrCreateExperiment("exp");
 
         var reader = new MlflowStoreReader(root);
@@ -39,7 +39,7 @@ public sealed class StoreWriterTests : IDisposable
     public void AnExistingStoreIsNotGivenADefaultExperiment()
     {
         // MLflow creates experiment 0 only with the store's folder; a folder that exists already (the repository's mlruns/) is left as it is.
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         store.GetOrCreateExperiment("exp");
 
         Assert.False(Directory.Exists(Path.Combine(_root, "0")));
@@ -48,7 +48,7 @@ public sealed class StoreWriterTests : IDisposable
     [Fact]
     public void ArtifactUrisStartWithTheStoresOwnFolderName()
     {
-        var store = new MlflowStore(Path.Combine(_root, "mystore"));
+        var store = new FileTrackingStore(Path.Combine(_root, "mystore"));
         var experimentId = store.GetOrCreateExperiment("exp");
         var run = store.StartRun(experimentId, "r", "u");
         run.End(RunStatus.Finished);
@@ -259,7 +259,7 @@ public sealed class StoreWriterTests : IDisposable
     [Fact]
     public void TwoWritersAtOnceNeverCorruptEachOther()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         var ids = new string[8];
         Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, n =>
         {

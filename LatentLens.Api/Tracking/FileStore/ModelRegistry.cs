@@ -3,7 +3,7 @@ using System.Globalization;
 namespace LatentLens.Api.Tracking.FileStore;
 
 /// <summary>The model registry of the file store (<c>models/</c>): versions of a registered model and their aliases.</summary>
-internal sealed class ModelRegistry(MlflowStore store)
+internal sealed class ModelRegistry(FileTrackingStore store)
 {
     /// <summary>
     /// Registers the model artifact of a run as the next version of <paramref name="modelName"/>, or returns the

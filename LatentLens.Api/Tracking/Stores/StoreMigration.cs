@@ -31,7 +31,7 @@ internal static class StoreMigration
     public const string SourceRunTag = "latentlens.source_run_id";
     public const string CompleteTag = "latentlens.migration";
 
-    public static MigrationSummary Migrate(MlflowStore source, MlflowServerStore target, Action<string>? progress = null)
+    public static MigrationSummary Migrate(FileTrackingStore source, ServerTrackingStore target, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -135,7 +135,7 @@ internal static class StoreMigration
             [.. skipped, .. problems.Problems.Select(p => $"not copied, unreadable: {p}")]);
     }
 
-    private static (int Created, int Existed, List<string> Aliases, List<string> Skipped) MigrateRegistry(string root, MlflowServerStore target, Dictionary<string, string> ids, ProblemSink problems)
+    private static (int Created, int Existed, List<string> Aliases, List<string> Skipped) MigrateRegistry(string root, ServerTrackingStore target, Dictionary<string, string> ids, ProblemSink problems)
     {
         int created = 0, existed = 0;
         var aliases = new List<string>();
@@ -204,7 +204,7 @@ internal static class StoreMigration
     }
 
     /// <summary>The registered model itself: created with the description and tags it has in the file store (set again on every migration: idempotent).</summary>
-    private static void CopyModelMetadata(MlflowServerStore target, RegisteredModelInfo model)
+    private static void CopyModelMetadata(ServerTrackingStore target, RegisteredModelInfo model)
     {
         try
         {

@@ -6,10 +6,10 @@ namespace LatentLens.Api.Tracking.Stores;
 
 /// <summary>
 /// Opens the tracking store a tracking URI names, as MLflow's own clients read one: <c>http://</c> or
-/// <c>https://</c> is a tracking server (<see cref="MlflowServerStore"/>); a path or a <c>file:</c> URI
-/// is a file store folder (<see cref="MlflowStore"/>). One factory for the command line and the API.
+/// <c>https://</c> is a tracking server (<see cref="ServerTrackingStore"/>); a path or a <c>file:</c> URI
+/// is a file store folder (<see cref="FileTrackingStore"/>). One factory for the command line and the API.
 /// </summary>
-internal static partial class TrackingStores
+internal static partial class TrackingStoreFactory
 {
     /// <summary>MLflow's own variable; the command line and the API honour it.</summary>
     public const string TrackingUriVariable = "MLFLOW_TRACKING_URI";
@@ -28,10 +28,10 @@ internal static partial class TrackingStores
         if (IsServer(uriOrPath))
         {
             var server = ServerUri(uriOrPath);
-            return new MlflowServerStore(MlflowServerSettings.FromEnvironment(server, environment), modelCache ?? DefaultModelCache(server));
+            return new ServerTrackingStore(MlflowServerSettings.FromEnvironment(server, environment), modelCache ?? DefaultModelCache(server));
         }
 
-        return new MlflowStore(FileStorePath(uriOrPath));
+        return new FileTrackingStore(FileStorePath(uriOrPath));
     }
 
     /// <summary>The server's base URI; a malformed one is refused with a message that names it.</summary>

@@ -10,9 +10,9 @@ namespace LatentLens.Api.Tracking.FileStore;
 /// runs with params, metrics and tags, dataset inputs, artifacts, and the model registry. Every file
 /// is validated before it is written and written atomically (<see cref="AtomicFile"/>).
 /// </summary>
-internal sealed class MlflowStore : ITrackingStore
+internal sealed class FileTrackingStore : ITrackingStore
 {
-    public MlflowStore(string root)
+    public FileTrackingStore(string root)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         Root = Path.GetFullPath(root);

@@ -18,7 +18,7 @@ internal sealed record ModelRejection(ModelOrigin? Origin, string Reason);
 /// checked completely before the swap; one that fails to load is rejected with a warning and the
 /// previous model keeps serving.
 /// </summary>
-internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> logger)
+internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> logger)
 {
     private readonly Lock _reloadLock = new();
     private readonly Dictionary<string, (ModelOrigin Origin, string Reason)> _rejected = new(StringComparer.Ordinal);
@@ -278,7 +278,7 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
 /// every bind mount (Docker Desktop, network shares), and reading the registry's few small files
 /// every couple of seconds costs nothing.
 /// </summary>
-internal sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
+internal sealed class ModelWatcher(ServedModel served, IOptions<LatentLensOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -287,11 +287,11 @@ internal sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions>
         {
             try
             {
-                store.Reload();
+                served.Reload();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Log.WatchFailed(logger, store.Location, ex);
+                Log.WatchFailed(logger, served.Location, ex);
             }
 
             try
@@ -307,13 +307,13 @@ internal sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions>
 }
 
 /// <summary>Ready once a model is loaded: the readiness endpoint and the dashboard's health use it.</summary>
-internal sealed class ModelReadyHealthCheck(ModelStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+internal sealed class ModelReadyHealthCheck(ServedModel served) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(store.Current is { } model
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(Describe(model.Origin, store.Rejection))
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"No model loaded from {store.Location}"));
+        Task.FromResult(served.Current is { } model
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(Describe(model.Origin, served.Rejection))
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"No model loaded from {served.Location}"));
 
     private static string Describe(ModelOrigin served, ModelRejection? rejection)
     {

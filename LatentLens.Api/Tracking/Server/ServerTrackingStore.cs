@@ -13,7 +13,7 @@ namespace LatentLens.Api.Tracking.Server;
 /// <see cref="ReadMetricHistory"/> reads a whole history. A model is downloaded once into a local cache
 /// folder, completely, before it is loaded.
 /// </summary>
-internal sealed class MlflowServerStore : ITrackingStore, IDisposable
+internal sealed class ServerTrackingStore : ITrackingStore, IDisposable
 {
     private const int SearchPageSize = 1000;
 
@@ -22,7 +22,7 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
     private readonly ConcurrentDictionary<string, MlflowDataset> _datasets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _hasModel = new(StringComparer.Ordinal);
 
-    public MlflowServerStore(MlflowServerSettings settings, string modelCache, HttpMessageHandler? handler = null)
+    public ServerTrackingStore(MlflowServerSettings settings, string modelCache, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelCache);
@@ -147,7 +147,7 @@ internal sealed class MlflowServerStore : ITrackingStore, IDisposable
     }
 
     /// <summary>The id a dataset has in both stores: the file store names its folder so.</summary>
-    internal static string DatasetId(string name, string digest) => FileStore.MlflowStore.Md5Hex($"{name}\n{digest}");
+    internal static string DatasetId(string name, string digest) => FileStore.FileTrackingStore.Md5Hex($"{name}\n{digest}");
 
     internal MlflowDataset Dataset(string datasetId) => _datasets.TryGetValue(datasetId, out var dataset)
         ? dataset
