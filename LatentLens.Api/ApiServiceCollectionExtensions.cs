@@ -25,9 +25,7 @@ internal static class ApiServiceCollectionExtensions
         builder.Services.AddSingleton<ITrackingStore>(services =>
         {
             var options = services.GetRequiredService<IOptions<LatentLensOptions>>().Value;
-            var uri = options.TrackingUri is { Length: > 0 } configured ? configured
-                : configuration[TrackingStoreFactory.TrackingUriVariable] is { Length: > 0 } fromEnvironment ? fromEnvironment
-                : options.GetMlrunsFullPath();
+            var uri = TrackingStoreFactory.ChooseUri(options.TrackingUri, key => configuration[key], options.GetMlrunsFullPath())!;
             return TrackingStoreFactory.Open(uri, options.ModelCachePath);
         });
         builder.Services.AddSingleton<ServedModel>();

@@ -12,7 +12,7 @@ internal static class MigrateCommand
     {
         var mlruns = TrackingOptions.Mlruns();
         var trackingUri = TrackingOptions.TrackingUri();
-        trackingUri.Description = $"The tracking server to copy into, http(s)://HOST:PORT (default: ${TrackingStoreFactory.TrackingUriVariable}).";
+        trackingUri.Description = $"The tracking server to copy into, http(s)://HOST:PORT (default: ${LatentLensConventions.TrackingUriVariable}).";
         var command = new Command("migrate", "Copy every run (params, metric histories, tags, inputs, artifacts, status, times) and the model registry (versions, aliases) of a file store into a tracking server; runs copied before are skipped.")
         {
             mlruns, trackingUri,
@@ -20,10 +20,11 @@ internal static class MigrateCommand
         command.SetAction(parse => TrackingOptions.Guard(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var uri = parse.GetValue(trackingUri) ?? Environment.GetEnvironmentVariable(TrackingStoreFactory.TrackingUriVariable);
+            // No folder to fall back to: the --mlruns folder is the source, never the target.
+            var uri = TrackingStoreFactory.ChooseUri(parse.GetValue(trackingUri), Environment.GetEnvironmentVariable, folder: null);
             if (string.IsNullOrWhiteSpace(uri) || !TrackingStoreFactory.IsServer(uri))
             {
-                throw new ArgumentException($"migrate copies into a tracking server: give --tracking-uri http(s)://HOST:PORT (or ${TrackingStoreFactory.TrackingUriVariable}){(string.IsNullOrWhiteSpace(uri) ? string.Empty : $"; '{uri}' is not one")}.");
+                throw new ArgumentException($"migrate copies into a tracking server: give --tracking-uri http(s)://HOST:PORT (or ${LatentLensConventions.TrackingUriVariable}){(string.IsNullOrWhiteSpace(uri) ? string.Empty : $"; '{uri}' is not one")}.");
             }
 
             var source = new FileTrackingStore(TrackingStoreFactory.FileStorePath(parse.GetValue(mlruns)!));

@@ -11,8 +11,19 @@ namespace LatentLens.Api.Tracking.Stores;
 /// </summary>
 internal static partial class TrackingStoreFactory
 {
-    /// <summary>MLflow's own variable; the command line and the API honour it.</summary>
-    public const string TrackingUriVariable = "MLFLOW_TRACKING_URI";
+    /// <summary>
+    /// The one precedence rule of the API, the command line and <c>migrate</c>: the store named explicitly
+    /// (a setting or an option); else <c>$MLFLOW_TRACKING_URI</c> (looked up through <paramref name="environment"/>:
+    /// the API's configuration or the process environment); else the file store <paramref name="folder"/>
+    /// (null where there is none to fall back to). An empty value counts as not given.
+    /// </summary>
+    public static string? ChooseUri(string? explicitUri, Func<string, string?> environment, string? folder)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return explicitUri is { Length: > 0 } ? explicitUri
+            : environment(LatentLensConventions.TrackingUriVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : folder;
+    }
 
     public static bool IsServer(string uriOrPath) =>
         uriOrPath.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uriOrPath.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
