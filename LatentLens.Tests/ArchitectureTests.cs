@@ -27,6 +27,7 @@ public sealed class ArchitectureTests
     private const string Serving = Root + ".Serving";
     private const string Apis = Root + ".Apis";
     private const string Cli = Root + ".Cli";
+    private const string Benchmarks = Root + ".Benchmarks";
 
     private static readonly Assembly Api = typeof(LatentLens.Api.ApiEntryPoint).Assembly;
 
@@ -36,19 +37,21 @@ public sealed class ArchitectureTests
     public static TheoryData<string, string[]> Rules => new()
     {
         // The ML core: data, algorithms, evaluation, ranking. Nothing else of ours, nothing of ASP.NET.
-        { Recommender, [Training, Tracking, Serving, Apis, Cli, "Microsoft.AspNetCore", "Microsoft.Extensions.Hosting", .. RootTypes] },
+        { Recommender, [Training, Tracking, Serving, Apis, Cli, Benchmarks, "Microsoft.AspNetCore", "Microsoft.Extensions.Hosting", .. RootTypes] },
         // The numerics the families share (sparse rows, the by-row index, Gaussian draws, padded rows): nothing else of ours at all.
         { Numerics, [Data, Models, Algorithms, Evaluation, Ranking, Training, Tracking, Serving, Apis, Cli, .. RootTypes] },
         // The served model types: built on the numerics and the data, never on how a model was trained, measured or ranked.
         { Models, [Algorithms, Evaluation, Ranking, Training, Tracking, Serving, Apis, Cli, .. RootTypes] },
-        { Tracking, [Training, Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
+        { Tracking, [Training, Serving, Apis, Cli, Benchmarks, "Microsoft.AspNetCore", .. RootTypes] },
         // The model artifact format (MLmodel, .npy, the Python flavour): a format, whichever store holds it.
         { Artifacts, [FileStore, Server, Stores, Training, Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
-        { Training, [Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
-        { Serving, [Training, Apis, Cli, .. RootTypes] },
+        { Training, [Serving, Apis, Cli, Benchmarks, "Microsoft.AspNetCore", .. RootTypes] },
+        { Serving, [Training, Apis, Cli, Benchmarks, .. RootTypes] },
+        // The measuring loops behind `benchmark`: they rank and choose a model as the API does (Recommender, Tracking), never through it.
+        { Benchmarks, [Training, Serving, Apis, Cli, "Microsoft.AspNetCore", .. RootTypes] },
         { Cli, [Serving, Apis, "Microsoft.AspNetCore", .. RootTypes] },
         // The API serves; training runs in its own process (the app host's trainer), never behind an endpoint.
-        { Apis, [Training, Cli, .. RootTypes] },
+        { Apis, [Training, Cli, Benchmarks, .. RootTypes] },
     };
 
     [Theory]

@@ -17,7 +17,7 @@ internal static class MigrateCommand
         {
             mlruns, trackingUri,
         };
-        command.SetAction(parse => TrackingOptions.Guard(parse, () =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
             // No folder to fall back to: the --mlruns folder is the source, never the target.

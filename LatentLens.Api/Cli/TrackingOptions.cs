@@ -50,22 +50,6 @@ internal static class TrackingOptions
     public static ITrackingStore Open(ParseResult parse, Option<string> mlruns, Option<string?> trackingUri) =>
         TrackingStoreFactory.Open(Resolve(parse, mlruns, trackingUri));
 
-    /// <summary>Runs a command's action; a store that cannot be opened or read (a server down or erroring) prints one line and exits 1, never a stack trace.</summary>
-    public static int Guard(ParseResult parse, Func<int> action)
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        ArgumentNullException.ThrowIfNull(action);
-        try
-        {
-            return action();
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
-            return 1;
-        }
-    }
-
     public static Option<string> Experiment() => new("--experiment")
     {
         Description = "The MLflow experiment the runs belong to.",

@@ -160,7 +160,7 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
             }
 
             failedRuns.Add(candidate.RunId);
-            failures.Add(Failure(candidate, reason));
+            failures.Add(ChampionResolver.Failure(candidate, reason));
             if (isFirst)
             {
                 firstChoiceFailed = new ModelRejection(candidate, reason);
@@ -207,32 +207,22 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
         activity?.SetTag("latentlens.model.version", candidate.Version);
         activity?.SetTag("latentlens.model.chosen_by", candidate.ChosenBy);
         var clock = Stopwatch.StartNew();
-        try
+        if (ChampionResolver.TryLoad(tracking, candidate, out reason) is not { } saved)
         {
-            if (candidate.Defect is not null || candidate.Run is null)
-            {
-                throw new InvalidDataException(candidate.Defect ?? $"the run {candidate.RunId} could not be read");
-            }
-
-            var origin = WithReason(candidate, failures);
-            var loaded = new LoadedModel(tracking.LoadModel(candidate.Run), origin, DateTimeOffset.UtcNow);
-            Volatile.Write(ref _current, loaded);
-            _rejected.Remove(candidate.Pointer);
-            _reportedNoModel = false;
-            LatentLensTelemetry.SetModelVersion(origin.Version ?? 0);
-            Log.ModelLoaded(logger, origin.RunName, origin.RunId, origin.Version, Location, clock.ElapsedMilliseconds);
-            ReportFallback(origin);
-            reason = string.Empty;
-            return true;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            _rejected[candidate.Pointer] = (candidate, ex.Message);
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            Log.ModelRejected(logger, candidate.RunName, candidate.RunId, ex.Message, Current is null ? "Trying the next candidate" : "The previous model keeps serving");
-            reason = ex.Message;
+            _rejected[candidate.Pointer] = (candidate, reason);
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+            Log.ModelRejected(logger, candidate.RunName, candidate.RunId, reason, Current is null ? "Trying the next candidate" : "The previous model keeps serving");
             return false;
         }
+
+        var origin = WithReason(candidate, failures);
+        Volatile.Write(ref _current, new LoadedModel(saved, origin, DateTimeOffset.UtcNow));
+        _rejected.Remove(candidate.Pointer);
+        _reportedNoModel = false;
+        LatentLensTelemetry.SetModelVersion(origin.Version ?? 0);
+        Log.ModelLoaded(logger, origin.RunName, origin.RunId, origin.Version, Location, clock.ElapsedMilliseconds);
+        ReportFallback(origin);
+        return true;
     }
 
     /// <summary>A fallback's reason: what failed to load before it, then why the store's earlier rules did not apply.</summary>
@@ -240,10 +230,6 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
         candidate.ChosenBy == ChosenByRule.Champion
             ? candidate
             : candidate with { FallbackReason = string.Join("; ", failures.Append(candidate.FallbackReason).Where(r => !string.IsNullOrEmpty(r)).Distinct()) };
-
-    private static string Failure(ModelOrigin candidate, string reason) => candidate.Defect is not null && candidate.ChosenBy == ChosenByRule.Champion
-        ? $"the champion (version {candidate.Version}) cannot be served: {reason}"
-        : $"{(candidate.ChosenBy == ChosenByRule.Champion ? "the champion" : candidate.ChosenBy)} ({(candidate.Version is { } v ? $"version {v}, " : string.Empty)}run {candidate.RunId}) failed to load: {reason}";
 
     private void ReportFallback(ModelOrigin origin)
     {
