@@ -41,7 +41,7 @@ internal sealed class ApiStore : IDisposable
     }
 
     public string ModelFolder(RecordedRun run) =>
-        Path.Combine(Root, new MlflowStoreReader(Root).FindExperiment(LatentLensConventions.ExperimentName)!.Id, run.RunId, "artifacts", "model");
+        Path.Combine(Root, new FileTrackingStore(Root).FindExperiment(LatentLensConventions.ExperimentName)!.Id, run.RunId, "artifacts", "model");
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

@@ -72,7 +72,7 @@ public sealed class BpmfCommandTests : IDisposable
         Assert.Equal("bpmf", result.GetProperty("algorithm").GetString());
         Assert.Equal(12, result.GetProperty("folds")[0].GetProperty("test_rmse").GetArrayLength());
 
-        var reader = new MlflowStoreReader(mlruns);
+        var reader = new FileTrackingStore(mlruns);
         var experiment = reader.ReadExperiments().Single(e => e.Name == "LatentLens-SVD-Evaluation");
         var run = Assert.Single(reader.ReadRuns(experiment.Id));
         Assert.Equal("bpmf-f3-s12", run.RunName);

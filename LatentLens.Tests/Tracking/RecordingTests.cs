@@ -36,10 +36,11 @@ public sealed class RecordingTests : IDisposable
     {
         var recorded = Record(SmallData(), new FunkSvd(new FunkSvdOptions { Factors = 8, Epochs = 7, Seed = 3 }));
 
-        var reader = new MlflowStoreReader(_root);
-        var experiment = Assert.Single(reader.ReadExperiments());
-        var run = Assert.Single(reader.ReadRuns(experiment.Id));
-        Assert.Empty(reader.Problems);
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var experiment = Assert.Single(reader.ReadExperiments(problems));
+        var run = Assert.Single(reader.ReadRuns(experiment.Id, problems));
+        Assert.Empty(problems.Problems);
         Assert.Equal("LatentLens-SVD-Evaluation", experiment.Name);
         Assert.Equal(recorded.RunId, run.RunId);
         Assert.Equal(RunStatus.Finished, run.Status);
@@ -185,9 +186,10 @@ public sealed class RecordingTests : IDisposable
             Assert.Throws<SimulatedCrashException>(() => Record(data, algorithm));
             AtomicFile.BeforeRename = null;
 
-            var reader = new MlflowStoreReader(_root);
-            var runs = reader.ReadExperiments().SelectMany(e => reader.ReadRuns(e.Id)).ToList();
-            Assert.DoesNotContain(reader.Problems, p => p.BreaksMlflow);
+            var reader = new FileTrackingStore(_root);
+            var problems = new ProblemSink();
+            var runs = reader.ReadExperiments(problems).SelectMany(e => reader.ReadRuns(e.Id, problems)).ToList();
+            Assert.DoesNotContain(problems.Problems, p => p.BreaksMlflow);
             Assert.DoesNotContain(runs, r => r.Status == RunStatus.Finished);
             Assert.Empty(Directory.EnumerateFileSystemEntries(_root, AtomicFile.TempPrefix + "*"));
             crashes++;
@@ -197,7 +199,7 @@ public sealed class RecordingTests : IDisposable
         Assert.Equal(total, crashes);
         AtomicFile.BeforeRename = null;
         Record(data, algorithm);
-        var finished = new MlflowStoreReader(_root);
+        var finished = new FileTrackingStore(_root);
         Assert.Single(finished.ReadExperiments().SelectMany(e => finished.ReadRuns(e.Id)), r => r.Status == RunStatus.Finished);
     }
 }

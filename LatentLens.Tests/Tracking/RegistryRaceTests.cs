@@ -71,7 +71,7 @@ public sealed class RegistryRaceTests : IDisposable
         })).ToArray();
         var outputs = (await Task.WhenAll(workers).WaitAsync(CliProcess.Timeout * 4 * Workers)).SelectMany(o => o).ToList();
 
-        var model = new MlflowStoreReader(_root).FindRegisteredModel(LatentLensConventions.RegisteredModelName);
+        var model = new FileTrackingStore(_root).FindRegisteredModel(LatentLensConventions.RegisteredModelName);
         Assert.NotNull(model);
         var summary = string.Join(", ", model.Versions.Select(v => $"v{v.Version}={v.RunId}"));
         Assert.Equal(Enumerable.Range(1, runs.Count), model.Versions.Select(v => v.Version));

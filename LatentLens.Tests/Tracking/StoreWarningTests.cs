@@ -27,9 +27,10 @@ public sealed class StoreWarningTests : IDisposable
 
     private (IReadOnlyList<RunInfo> Runs, StoreProblem Problem) ReadWithOneProblem()
     {
-        var reader = new MlflowStoreReader(_root);
-        var runs = reader.ReadRuns(_experimentId);
-        return (runs, Assert.Single(reader.Problems));
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var runs = reader.ReadRuns(_experimentId, problems);
+        return (runs, Assert.Single(problems.Problems));
     }
 
     [Fact]

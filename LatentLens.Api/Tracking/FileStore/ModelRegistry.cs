@@ -28,7 +28,7 @@ internal sealed class ModelRegistry(FileTrackingStore store)
         using var @lock = StoreLock.Acquire(store.Root, TimeSpan.FromSeconds(30));
         var folder = Path.Combine(store.Root, "models", modelName);
         var now = MlflowNames.Now();
-        var existing = new RegistryReader(store.Root, new ProblemSink()).FindRegisteredModel(modelName);
+        var existing = store.FindRegisteredModel(modelName);
         if (existing?.Versions.LastOrDefault(v => v.RunId == runId) is { } registered)
         {
             return registered.Version;
@@ -67,7 +67,7 @@ internal sealed class ModelRegistry(FileTrackingStore store)
         }
 
         using var @lock = StoreLock.Acquire(store.Root, TimeSpan.FromSeconds(30));
-        var model = new RegistryReader(store.Root, new ProblemSink()).FindRegisteredModel(modelName)
+        var model = store.FindRegisteredModel(modelName)
             ?? throw new InvalidOperationException($"There is no registered model '{modelName}'.");
         if (model.Versions.All(v => v.Version != version))
         {

@@ -41,14 +41,13 @@ internal static class StoreMigration
         }
 
         var problems = new ProblemSink();
-        var experiments = new ExperimentReader(source.Root, problems).ReadExperiments();
-        var runReader = new RunReader(source.Root, problems);
+        var experiments = source.ReadExperiments(problems);
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         var toCopy = new List<(RunInfo Source, ServerRunWriter Target)>();
         int already = 0, redone = 0, artifacts = 0;
         foreach (var experiment in experiments)
         {
-            var runs = runReader.ReadRuns(experiment.Id);
+            var runs = source.ReadRuns(experiment.Id, problems);
             var targetExperiment = target.GetOrCreateExperiment(experiment.Name);
             foreach (var (key, value) in experiment.Tags)
             {
@@ -130,26 +129,26 @@ internal static class StoreMigration
             writer.End(run.Status, failure: null, run.Status == RunStatus.Running ? null : run.EndTime);
         }
 
-        var (created, existed, aliases, skipped) = MigrateRegistry(source.Root, target, ids, problems);
+        var (created, existed, aliases, skipped) = MigrateRegistry(source, target, ids, problems);
         return new MigrationSummary(experiments.Count, toCopy.Count, already, redone, artifacts, created, existed, aliases,
             [.. skipped, .. problems.Problems.Select(p => $"not copied, unreadable: {p}")]);
     }
 
-    private static (int Created, int Existed, List<string> Aliases, List<string> Skipped) MigrateRegistry(string root, ServerTrackingStore target, Dictionary<string, string> ids, ProblemSink problems)
+    private static (int Created, int Existed, List<string> Aliases, List<string> Skipped) MigrateRegistry(FileTrackingStore source, ServerTrackingStore target, Dictionary<string, string> ids, ProblemSink problems)
     {
         int created = 0, existed = 0;
         var aliases = new List<string>();
         var skipped = new List<string>();
+        var root = source.Root;
         var models = Path.Combine(root, "models");
         if (!Directory.Exists(models))
         {
             return (0, 0, aliases, skipped);
         }
 
-        var registry = new RegistryReader(root, problems);
         foreach (var folder in Directory.EnumerateDirectories(models).Order(StringComparer.Ordinal))
         {
-            if (registry.FindRegisteredModel(Path.GetFileName(folder)) is not { } model)
+            if (source.FindRegisteredModel(Path.GetFileName(folder), problems) is not { } model)
             {
                 continue;
             }
