@@ -127,6 +127,20 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void EveryApiFileIsShortOrSaysWhy()
+    {
+        var root = Path.Combine(TestPaths.RepositoryRoot, Root);
+        var problems = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+            .Where(f => Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar)[0] is not ("obj" or "bin"))
+            .Select(f => (Relative: Path.GetRelativePath(root, f), Lines: File.ReadAllLines(f)))
+            .Where(f => f.Lines.Length > 400 && !f.Lines.Take(10).Any(l => l.Contains("Why this file is long:", StringComparison.Ordinal)))
+            .Select(f => $"{f.Relative} has {f.Lines.Length} lines and its first lines do not say 'Why this file is long:'")
+            .ToList();
+
+        Assert.True(problems.Count == 0, string.Join("; ", problems));
+    }
+
+    [Fact]
     public void NoTwoNamespacesDependOnEachOtherEvenIndirectly()
     {
         var namespaces = Api.GetTypes().Select(t => t.Namespace).OfType<string>()

@@ -41,11 +41,7 @@ internal static class BenchmarkCommand
             WriteMachine(output);
             var store = TrackingOptions.Open(parse, mlruns, trackingUri);
             using var disposeStore = store as IDisposable;
-            if (BenchmarkModel.Choose(store, parse.GetValue(runId)) is not ({ } origin, { } saved))
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"error: no servable model in {store.Location}");
-                return 1;
-            }
+            var (origin, saved) = BenchmarkModel.Choose(store, parse.GetValue(runId));
 
             var model = saved.Model;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -33,11 +33,7 @@ internal static class SimilarityBenchmarkCommand
             var error = parse.InvocationConfiguration.Error;
             var store = TrackingOptions.Open(parse, mlruns, trackingUri);
             using var disposeStore = store as IDisposable;
-            if (BenchmarkModel.Choose(store, parse.GetValue(runId)) is not ({ } origin, { } saved))
-            {
-                error.WriteLine($"error: no servable model in {store.Location}");
-                return 1;
-            }
+            var (origin, saved) = BenchmarkModel.Choose(store, parse.GetValue(runId));
 
             var model = saved.Model;
             if (model.Factors == 0)
