@@ -10,7 +10,7 @@ internal static class ApiServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the recommender: settings (validated at start-up, so a bad value fails fast with its
-    /// key), the model store with its watcher, and the readiness check that says a model is loaded.
+    /// key), the served model with its watcher, and the readiness check that says a model is loaded.
     /// </summary>
     public static IHostApplicationBuilder AddRecommender(this IHostApplicationBuilder builder)
     {
@@ -25,12 +25,10 @@ internal static class ApiServiceCollectionExtensions
         builder.Services.AddSingleton<ITrackingStore>(services =>
         {
             var options = services.GetRequiredService<IOptions<LatentLensOptions>>().Value;
-            var uri = options.TrackingUri is { Length: > 0 } configured ? configured
-                : configuration[TrackingStores.TrackingUriVariable] is { Length: > 0 } fromEnvironment ? fromEnvironment
-                : options.GetMlrunsFullPath();
-            return TrackingStores.Open(uri, options.ModelCachePath);
+            var uri = TrackingStoreFactory.ChooseUri(options.TrackingUri, key => configuration[key], options.GetMlrunsFullPath())!;
+            return TrackingStoreFactory.Open(uri, options.ModelCachePath);
         });
-        builder.Services.AddSingleton<ModelStore>();
+        builder.Services.AddSingleton<ServedModel>();
         builder.Services.AddHostedService<ModelWatcher>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: [Microsoft.Extensions.Hosting.Extensions.ReadyTag]);
         return builder;

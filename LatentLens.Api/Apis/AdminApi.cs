@@ -19,9 +19,9 @@ internal static class AdminApi
         return group;
     }
 
-    public static async Task<Results<Ok<AdminResponse>, ProblemHttpResult>> Reload(ModelStore store, IOptions<LatentLensOptions> options, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<AdminResponse>, ProblemHttpResult>> Reload(ServedModel served, IOptions<LatentLensOptions> options, CancellationToken cancellationToken)
     {
-        var result = await store.ReloadWithinAsync(TimeSpan.FromSeconds(options.Value.ReloadTimeoutSeconds), force: true, cancellationToken);
+        var result = await served.ReloadWithinAsync(TimeSpan.FromSeconds(options.Value.ReloadTimeoutSeconds), force: true, cancellationToken);
         if (result.StoreFailed)
         {
             return TypedResults.Problem(

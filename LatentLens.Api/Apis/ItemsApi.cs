@@ -17,7 +17,7 @@ internal static class ItemsApi
     }
 
     public static Results<Ok<ItemSearchResponse>, ValidationProblem, ProblemHttpResult> SearchItems(
-        [FromQuery(Name = "search")] string? search, [FromQuery(Name = "limit")] string? limit, ModelStore store)
+        [FromQuery(Name = "search")] string? search, [FromQuery(Name = "limit")] string? limit, ServedModel served)
     {
         var words = (search ?? string.Empty).ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (words.Length == 0)
@@ -30,7 +30,7 @@ internal static class ItemsApi
             return ApiProblems.Invalid("limit", $"limit must be a whole number from 1 to {ApiProblems.MaxK}; got '{limit}'.");
         }
 
-        if (store.Current is not { } loaded)
+        if (served.Current is not { } loaded)
         {
             return ApiProblems.NoModel();
         }
@@ -49,7 +49,7 @@ internal static class ItemsApi
     }
 
     public static Results<Ok<SimilarItemsResponse>, ValidationProblem, ProblemHttpResult> GetSimilarItems(
-        string itemId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "shrinkage")] string? shrinkage, ModelStore store)
+        string itemId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "shrinkage")] string? shrinkage, ServedModel served)
     {
         if (!ApiProblems.TryId(itemId, out var item))
         {
@@ -67,7 +67,7 @@ internal static class ItemsApi
             return ApiProblems.Invalid("shrinkage", $"shrinkage must be a number from 0 to 1000000; got '{shrinkage}'.");
         }
 
-        if (store.Current is not { } loaded)
+        if (served.Current is not { } loaded)
         {
             return ApiProblems.NoModel();
         }

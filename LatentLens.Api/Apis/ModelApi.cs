@@ -12,9 +12,9 @@ internal static class ModelApi
         return group;
     }
 
-    public static Results<Ok<ModelInfoResponse>, ProblemHttpResult> GetModel(ModelStore store)
+    public static Results<Ok<ModelInfoResponse>, ProblemHttpResult> GetModel(ServedModel served)
     {
-        if (store.Current is not { } loaded)
+        if (served.Current is not { } loaded)
         {
             return ApiProblems.NoModel();
         }
@@ -24,6 +24,6 @@ internal static class ModelApi
         return TypedResults.Ok(new ModelInfoResponse(o.RunId, o.RunName, o.ExperimentId, o.RegisteredModel, o.Version, o.Alias, m.Algorithm, m.Factors,
             o.Params, o.Metrics.Where(p => double.IsFinite(p.Value)).ToDictionary(), loaded.Saved.TrainedAt, loaded.LoadedAt, m.Users.Count, m.Items.Count, [m.Scale.Min, m.Scale.Max], m.PredictsRatings,
             o.ChosenBy, o.FallbackReason,
-            store.Rejection is { } r ? new RejectedModelInfo(r.Origin?.Version, r.Origin?.RunId, r.Origin?.RunName, r.Reason) : null));
+            served.Rejection is { } r ? new RejectedModelInfo(r.Origin?.Version, r.Origin?.RunId, r.Origin?.RunName, r.Reason) : null));
     }
 }

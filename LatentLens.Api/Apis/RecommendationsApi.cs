@@ -36,7 +36,7 @@ internal static class RecommendationsApi
     }
 
     public static Results<Utf8JsonOk<RecommendationsResponse>, ValidationProblem, ProblemHttpResult> GetRecommendations(
-        string userId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "excludeRated")] string? excludeRated, ModelStore store,
+        string userId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "excludeRated")] string? excludeRated, ServedModel served,
         [FromServices] IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         ArgumentNullException.ThrowIfNull(json);
@@ -56,7 +56,7 @@ internal static class RecommendationsApi
             return ApiProblems.Invalid("excludeRated", $"excludeRated must be true or false; got '{excludeRated}'.");
         }
 
-        if (store.Current is not { } loaded)
+        if (served.Current is not { } loaded)
         {
             return ApiProblems.NoModel();
         }
@@ -87,7 +87,7 @@ internal static class RecommendationsApi
         return JsonSerializer.SerializeToUtf8Bytes(response, (JsonTypeInfo<RecommendationsResponse>)state.Options.GetTypeInfo(typeof(RecommendationsResponse)));
     }
 
-    public static Results<Ok<PredictionResponse>, ValidationProblem, ProblemHttpResult> GetPrediction(string userId, string itemId, ModelStore store)
+    public static Results<Ok<PredictionResponse>, ValidationProblem, ProblemHttpResult> GetPrediction(string userId, string itemId, ServedModel served)
     {
         if (!ApiProblems.TryId(userId, out var user))
         {
@@ -99,7 +99,7 @@ internal static class RecommendationsApi
             return ApiProblems.Invalid("itemId", $"'{itemId}' is not an item id (a whole number).");
         }
 
-        if (store.Current is not { } loaded)
+        if (served.Current is not { } loaded)
         {
             return ApiProblems.NoModel();
         }
@@ -107,7 +107,7 @@ internal static class RecommendationsApi
         return loaded.Model.PredictsRatings ? TypedResults.Ok(Predict(loaded, user, item)) : ApiProblems.NoRatingPredictions(loaded.Model.Algorithm);
     }
 
-    public static async Task<Results<Ok<PredictionBatchResponse>, ValidationProblem, ProblemHttpResult>> PostPredictions(HttpRequest request, ModelStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<PredictionBatchResponse>, ValidationProblem, ProblemHttpResult>> PostPredictions(HttpRequest request, ServedModel served, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.ContentLength > MaxBodyBytes)
@@ -125,7 +125,7 @@ internal static class RecommendationsApi
             }
 
             using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
-            return PredictBatch(document.RootElement, store);
+            return PredictBatch(document.RootElement, served);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -158,7 +158,7 @@ internal static class RecommendationsApi
         return length;
     }
 
-    private static Results<Ok<PredictionBatchResponse>, ValidationProblem, ProblemHttpResult> PredictBatch(JsonElement root, ModelStore store)
+    private static Results<Ok<PredictionBatchResponse>, ValidationProblem, ProblemHttpResult> PredictBatch(JsonElement root, ServedModel served)
     {
         if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("pairs", out var pairs) || pairs.ValueKind != JsonValueKind.Array)
         {
@@ -188,7 +188,7 @@ internal static class RecommendationsApi
             n++;
         }
 
-        if (store.Current is not { } loaded)
+        if (served.Current is not { } loaded)
         {
             return ApiProblems.NoModel();
         }

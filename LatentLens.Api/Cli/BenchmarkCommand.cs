@@ -1,14 +1,10 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using LatentLens.Api.Benchmarks;
 using LatentLens.Api.Recommender.Algorithms;
-using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
-using LatentLens.Api.Recommender.Models;
-using LatentLens.Api.Recommender.Ranking;
-using LatentLens.Api.Tracking;
 
 namespace LatentLens.Api.Cli;
 
@@ -24,7 +20,7 @@ internal static class BenchmarkCommand
         command.Subcommands.Add(BuildFit());
         command.Subcommands.Add(BuildScale());
         command.Subcommands.Add(BuildServe());
-        command.Subcommands.Add(SimilarityBenchmark.Build());
+        command.Subcommands.Add(SimilarityBenchmarkCommand.Build());
         return command;
     }
 
@@ -39,48 +35,22 @@ internal static class BenchmarkCommand
         {
             mlruns, trackingUri, requests, k, runId,
         };
-        command.SetAction(parse => TrackingOptions.Guard(parse, () =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
             WriteMachine(output);
             var store = TrackingOptions.Open(parse, mlruns, trackingUri);
             using var disposeStore = store as IDisposable;
-            var origin = parse.GetValue(runId) is { } id
-                ? store.FindRun(id) is { } run ? ModelOrigin.Of(run) : null
-                : ChampionResolver.Resolve(store, new ProblemSink());
-            if (origin?.Run is null || origin.Defect is not null)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"error: no servable model in {store.Location}");
-                return 1;
-            }
+            var (origin, saved) = BenchmarkModel.Choose(store, parse.GetValue(runId));
 
-            var saved = store.LoadModel(origin.Run);
             var model = saved.Model;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"model: {origin.RunName} (version {origin.Version}), {model.Users.Count} users x {model.Items.Count} items x {model.Factors} factors (stride {model.Stride})"));
             var count = parse.GetValue(requests);
             var top = parse.GetValue(k);
-            var random = new Random(1);
-            for (var w = 0; w < 2_000; w++)
-            {
-                Ranker.Recommend(saved, random.Next(model.Users.Count), top, excludeRated: true);
-            }
-
-            var times = new double[count];
-            var users = Enumerable.Range(0, count).Select(_ => random.Next(model.Users.Count)).ToArray();
-            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            for (var n = 0; n < count; n++)
-            {
-                var start = Stopwatch.GetTimestamp();
-                Ranker.Recommend(saved, users[n], top, excludeRated: true);
-                times[n] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-            }
-
-            var allocated = (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore) / (double)count;
-            Array.Sort(times);
-            double P(double q) => times[(int)Math.Min(times.Length - 1, q * times.Length)];
+            var times = ServeBenchmark.Measure(saved, count, top);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"top-{top} for random users, {count} calls: median {P(0.5):F1} µs, p90 {P(0.9):F1} µs, p99 {P(0.99):F1} µs, min {times[0]:F1} µs; allocated {allocated:F0} bytes per call (the result: {top} x 8 bytes + array header)"));
+                $"top-{top} for random users, {count} calls: median {times.Median:F1} µs, p90 {times.P90:F1} µs, p99 {times.P99:F1} µs, min {times.Min:F1} µs; allocated {times.AllocatedPerCall:F0} bytes per call (the result: {top} x 8 bytes + array header)"));
             return 0;
         }));
         return command;
@@ -100,63 +70,24 @@ internal static class BenchmarkCommand
         {
             data, repeat, warmupFits,
         };
-        command.SetAction(parse =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
-            try
+            WriteMachine(output);
+            var splits = Splits.MovieLensFolderSplits(parse.GetValue(data)!);
+            output.WriteLine("split  ratings  fit median (s)  fit best (s)  20 epochs median (s)  RMSE    MAE");
+            var fits = new List<SplitFit>();
+            foreach (var fit in FitBenchmark.Run(splits, parse.GetValue(repeat), parse.GetValue(warmupFits)))
             {
-                WriteMachine(output);
-                var splits = Splits.MovieLensFolderSplits(parse.GetValue(data)!);
-                var n = parse.GetValue(repeat);
-                output.WriteLine("split  ratings  fit median (s)  fit best (s)  20 epochs median (s)  RMSE    MAE");
-                var rmses = new List<double>();
-                var maes = new List<double>();
-                var medians = new List<double>();
-
-                // Warm-up, untimed: the first fits run while the JIT is still tiering the code up.
-                var warmup = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
-                for (var w = 0; w < parse.GetValue(warmupFits); w++)
-                {
-                    new FunkSvd(new FunkSvdOptions()).Fit(warmup);
-                }
-
-                foreach (var (name, trainFile, testFile) in splits)
-                {
-                    var trainset = Trainset.Build(RatingReaders.ReadTabSeparated(trainFile, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
-                    var test = RatingReaders.ReadTabSeparated(testFile, RatingReaders.MovieLens100kScale);
-                    var times = new List<double>();
-                    var epochTimes = new List<double>();
-                    FactorModel? model = null;
-                    for (var r = 0; r < n; r++)
-                    {
-                        var last = default(EpochReport);
-                        var clock = Stopwatch.StartNew();
-                        model = new FunkSvd(new FunkSvdOptions()).Fit(trainset, e => last = e);
-                        times.Add(clock.Elapsed.TotalSeconds);
-                        epochTimes.Add(last.Elapsed.TotalSeconds);
-                    }
-
-                    times.Sort();
-                    epochTimes.Sort();
-                    var predictions = Evaluator.Predict(model!, test);
-                    var (rmse, mae) = (Accuracy.Rmse(predictions), Accuracy.Mae(predictions));
-                    rmses.Add(rmse);
-                    maes.Add(mae);
-                    medians.Add(times[times.Count / 2]);
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{name,-5}  {trainset.Count,7}  {times[times.Count / 2],14:F4}  {times[0],12:F4}  {epochTimes[epochTimes.Count / 2],20:F4}  {rmse:F4}  {mae:F4}"));
-                }
-
+                fits.Add(fit);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"mean            {medians.Average(),14:F4}                                    {rmses.Average():F4}  {maes.Average():F4}"));
-                return 0;
+                    $"{fit.Name,-5}  {fit.Ratings,7}  {fit.MedianSeconds,14:F4}  {fit.BestSeconds,12:F4}  {fit.MedianEpochsSeconds,20:F4}  {fit.Rmse:F4}  {fit.Mae:F4}"));
             }
-            catch (DataFormatException ex)
-            {
-                parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
-                return 1;
-            }
-        });
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"mean            {fits.Average(f => f.MedianSeconds),14:F4}                                    {fits.Average(f => f.Rmse):F4}  {fits.Average(f => f.Mae):F4}"));
+            return 0;
+        }));
         return command;
     }
 
@@ -186,34 +117,12 @@ internal static class BenchmarkCommand
 
             // "best epoch": the fastest of the epochs, per rating; on a shared machine it moves far less than the mean.
             output.WriteLine("ratings     users   items  generate (s)  fit (s)  per epoch (s)  ns/rating/epoch  best epoch (ns/rating)  train RMSE  peak working set (MiB)");
-            foreach (var count in counts.Order())
+            var e = parse.GetValue(epochs);
+            foreach (var point in ScaleBenchmark.Run(counts, parse.GetValue(users), parse.GetValue(items), parse.GetValue(factors), e))
             {
-                var userCount = (int)Math.Max(1, (long)parse.GetValue(users) * count / largest);
-                var clock = Stopwatch.StartNew();
-                var trainset = new SyntheticRatings
-                {
-                    Users = userCount,
-                    Items = parse.GetValue(items),
-                    Ratings = count,
-                    Rank = 10,
-                    Noise = 0.25,
-                    Seed = 42,
-                }.GenerateTrainset();
-                var generate = clock.Elapsed.TotalSeconds;
-                var last = default(EpochReport);
-                var best = TimeSpan.MaxValue;
-                clock.Restart();
-                new FunkSvd(new FunkSvdOptions { Factors = parse.GetValue(factors), Epochs = parse.GetValue(epochs) }).Fit(trainset, e =>
-                {
-                    best = TimeSpan.FromTicks(Math.Min(best.Ticks, (e.Elapsed - last.Elapsed).Ticks));
-                    last = e;
-                });
-                var fit = clock.Elapsed.TotalSeconds;
-                using var process = Process.GetCurrentProcess();
-                process.Refresh();
-                var e = parse.GetValue(epochs);
+                var (count, fit) = (point.Ratings, point.FitSeconds);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{count,10}  {userCount,6}  {trainset.ItemCount,6}  {generate,12:F2}  {fit,7:F2}  {fit / e,13:F3}  {fit / e / count * 1e9,15:F1}  {best.TotalSeconds / count * 1e9,22:F1}  {last.TrainRmse,10:F4}  {process.PeakWorkingSet64 / 1048576.0,21:F0}"));
+                    $"{count,10}  {point.Users,6}  {point.Items,6}  {point.GenerateSeconds,12:F2}  {fit,7:F2}  {fit / e,13:F3}  {fit / e / count * 1e9,15:F1}  {point.BestEpoch.TotalSeconds / count * 1e9,22:F1}  {point.TrainRmse,10:F4}  {point.PeakWorkingSetBytes / 1048576.0,21:F0}"));
             }
 
             return 0;

@@ -12,22 +12,23 @@ internal static class MigrateCommand
     {
         var mlruns = TrackingOptions.Mlruns();
         var trackingUri = TrackingOptions.TrackingUri();
-        trackingUri.Description = $"The tracking server to copy into, http(s)://HOST:PORT (default: ${TrackingStores.TrackingUriVariable}).";
+        trackingUri.Description = $"The tracking server to copy into, http(s)://HOST:PORT (default: ${LatentLensConventions.TrackingUriVariable}).";
         var command = new Command("migrate", "Copy every run (params, metric histories, tags, inputs, artifacts, status, times) and the model registry (versions, aliases) of a file store into a tracking server; runs copied before are skipped.")
         {
             mlruns, trackingUri,
         };
-        command.SetAction(parse => TrackingOptions.Guard(parse, () =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var uri = parse.GetValue(trackingUri) ?? Environment.GetEnvironmentVariable(TrackingStores.TrackingUriVariable);
-            if (string.IsNullOrWhiteSpace(uri) || !TrackingStores.IsServer(uri))
+            // No folder to fall back to: the --mlruns folder is the source, never the target.
+            var uri = TrackingStoreFactory.ChooseUri(parse.GetValue(trackingUri), Environment.GetEnvironmentVariable, folder: null);
+            if (string.IsNullOrWhiteSpace(uri) || !TrackingStoreFactory.IsServer(uri))
             {
-                throw new ArgumentException($"migrate copies into a tracking server: give --tracking-uri http(s)://HOST:PORT (or ${TrackingStores.TrackingUriVariable}){(string.IsNullOrWhiteSpace(uri) ? string.Empty : $"; '{uri}' is not one")}.");
+                throw new ArgumentException($"migrate copies into a tracking server: give --tracking-uri http(s)://HOST:PORT (or ${LatentLensConventions.TrackingUriVariable}){(string.IsNullOrWhiteSpace(uri) ? string.Empty : $"; '{uri}' is not one")}.");
             }
 
-            var source = new MlflowStore(TrackingStores.FileStorePath(parse.GetValue(mlruns)!));
-            using var target = (MlflowServerStore)TrackingStores.Open(uri);
+            var source = new FileTrackingStore(TrackingStoreFactory.FileStorePath(parse.GetValue(mlruns)!));
+            using var target = (ServerTrackingStore)TrackingStoreFactory.Open(uri);
             output.WriteLine($"Copying {source.Root} into {target.Location} ...");
             var summary = StoreMigration.Migrate(source, target, output.WriteLine);
             output.WriteLine($"{summary.RunsCopied} run(s) copied, {summary.RunsAlreadyThere} already there{(summary.RunsRedone > 0 ? $" ({summary.RunsRedone} left incomplete by an interrupted migration deleted and copied again)" : string.Empty)}, from {summary.Experiments} experiment(s); {summary.Artifacts} artifact file(s) uploaded.");

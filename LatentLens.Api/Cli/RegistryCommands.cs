@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using LatentLens.Api.Tracking;
 
 namespace LatentLens.Api.Cli;
@@ -15,7 +14,7 @@ internal static class RegistryCommands
         var trackingUri = TrackingOptions.TrackingUri();
         var model = TrackingOptions.Model();
         var command = new Command("register", "Register a run's model as a new version of the registered model (LatentLens-SVD).") { runId, alias, mlruns, trackingUri, model };
-        command.SetAction(parse => Guard(parse, () =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var store = TrackingOptions.Open(parse, mlruns, trackingUri);
             using var disposeStore = store as IDisposable;
@@ -52,33 +51,13 @@ internal static class RegistryCommands
         var experiment = TrackingOptions.Experiment();
         var model = TrackingOptions.Model();
         var command = new Command("promote", "Move the alias (champion) to the version of the best finished run, registering it if needed.") { bestBy, alias, mlruns, trackingUri, experiment, model };
-        command.SetAction(parse => Guard(parse, () =>
+        command.SetAction(parse => CliErrors.Run(parse, () =>
         {
-            var direction = Recommender.Evaluation.MetricCatalog.HigherIsBetter(parse.GetValue(bestBy)!) ? "higher is better" : "lower is better";
             var store = TrackingOptions.Open(parse, mlruns, trackingUri);
             using var disposeStore = store as IDisposable;
             var result = Promotion.PromoteBest(store, parse.GetValue(experiment)!, parse.GetValue(bestBy)!, parse.GetValue(model)!, parse.GetValue(alias)!);
-            var name = parse.GetValue(alias);
-            var metric = parse.GetValue(bestBy);
-            var was = result.PreviousVersion is { } p ? FormattableString.Invariant($"version {p}") : "unset";
-            parse.InvocationConfiguration.Output.WriteLine(result.Moved
-                ? FormattableString.Invariant($"{name} -> version {result.Version}: {result.RunName} ({result.RunId}), {metric} {result.Score:F4}, the best ({direction}; was {was}).")
-                : FormattableString.Invariant($"{name} stays at version {result.Version}: {result.RunName} ({result.RunId}), {metric} {result.Score:F4}, the best ({direction})."));
+            parse.InvocationConfiguration.Output.WriteLine(result.Message);
         }));
         return command;
-    }
-
-    private static int Guard(ParseResult parse, Action action)
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
-            return 1;
-        }
     }
 }

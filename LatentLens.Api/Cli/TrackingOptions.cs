@@ -12,20 +12,21 @@ internal static class TrackingOptions
 
     public static Option<string> Mlruns() => new("--mlruns")
     {
-        Description = $"The MLflow file store (default: ${MlrunsEnvironmentVariable}, else ./mlruns), when neither --tracking-uri nor ${TrackingStores.TrackingUriVariable} names a store.",
+        Description = $"The MLflow file store (default: ${MlrunsEnvironmentVariable}, else ./mlruns), when neither --tracking-uri nor ${LatentLensConventions.TrackingUriVariable} names a store.",
         HelpName = "DIR",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable(MlrunsEnvironmentVariable) is { Length: > 0 } path ? path : "mlruns",
     };
 
     public static Option<string?> TrackingUri() => new("--tracking-uri")
     {
-        Description = $"Where runs are tracked, as MLflow's clients take it: http(s)://HOST:PORT for a tracking server, a folder or file: URI for a file store (default: ${TrackingStores.TrackingUriVariable}, else --mlruns).",
+        Description = $"Where runs are tracked, as MLflow's clients take it: http(s)://HOST:PORT for a tracking server, a folder or file: URI for a file store (default: ${LatentLensConventions.TrackingUriVariable}, else --mlruns).",
         HelpName = "URI",
     };
 
     /// <summary>
-    /// The store the options name: <c>--tracking-uri</c>; else <c>--mlruns</c> when given on the command
-    /// line; else <c>$MLFLOW_TRACKING_URI</c>; else the file store <c>--mlruns</c> defaults to.
+    /// The store the options name, by <see cref="TrackingStoreFactory.ChooseUri"/>: given on the command line
+    /// (<c>--tracking-uri</c> or <c>--mlruns</c>, not both); else <c>$MLFLOW_TRACKING_URI</c>; else the file
+    /// store <c>--mlruns</c> defaults to.
     /// </summary>
     public static string Resolve(ParseResult parse, Option<string> mlruns, Option<string?> trackingUri)
     {
@@ -37,34 +38,17 @@ internal static class TrackingOptions
             throw new ArgumentException("Give --tracking-uri or --mlruns, not both.");
         }
 
-        if (uri is not null)
+        if (uri is not null && string.IsNullOrWhiteSpace(uri))
         {
-            return string.IsNullOrWhiteSpace(uri) ? throw new ArgumentException("--tracking-uri is empty.") : uri;
+            throw new ArgumentException("--tracking-uri is empty.");
         }
 
-        return !mlrunsGiven && Environment.GetEnvironmentVariable(TrackingStores.TrackingUriVariable) is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : parse.GetValue(mlruns)!;
+        var folder = parse.GetValue(mlruns)!;
+        return TrackingStoreFactory.ChooseUri(uri ?? (mlrunsGiven ? folder : null), Environment.GetEnvironmentVariable, folder)!;
     }
 
     public static ITrackingStore Open(ParseResult parse, Option<string> mlruns, Option<string?> trackingUri) =>
-        TrackingStores.Open(Resolve(parse, mlruns, trackingUri));
-
-    /// <summary>Runs a command's action; a store that cannot be opened or read (a server down or erroring) prints one line and exits 1, never a stack trace.</summary>
-    public static int Guard(ParseResult parse, Func<int> action)
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        ArgumentNullException.ThrowIfNull(action);
-        try
-        {
-            return action();
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
-            return 1;
-        }
-    }
+        TrackingStoreFactory.Open(Resolve(parse, mlruns, trackingUri));
 
     public static Option<string> Experiment() => new("--experiment")
     {

@@ -151,69 +151,52 @@ internal sealed class TrainCommand
         return command;
     }
 
-    private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    private Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) => CliErrors.RunAsync(parse, async () =>
     {
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
         var json = parse.GetValue(_json);
-        try
+        var grid = new ParameterGrid(
+            parse.GetValue(_algorithm)!, parse.GetValue(_factors) ?? [], parse.GetValue(_epochs) ?? [],
+            parse.GetValue(_lr) ?? [], parse.GetValue(_reg) ?? [], parse.GetValue(_seed))
         {
-            var grid = new ParameterGrid(
-                parse.GetValue(_algorithm)!, parse.GetValue(_factors) ?? [], parse.GetValue(_epochs) ?? [],
-                parse.GetValue(_lr) ?? [], parse.GetValue(_reg) ?? [], parse.GetValue(_seed))
-            {
-                Samples = parse.GetValue(_samples) ?? [],
-                BurnIns = parse.GetValue(_burnIn) ?? [],
-                Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
-                Implicit = parse.GetValue(_noImplicit) ? false : null,
-                ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
-            };
-            var configurations = TrainingPipeline.Validate(grid);
-            MetricCatalog.HigherIsBetter(parse.GetValue(_promoteBy)!);
-            var track = !parse.GetValue(_noTrack);
-            if (!track && parse.GetValue(_register))
-            {
-                throw new ArgumentException("--register needs the runs recorded: drop --no-track.");
-            }
+            Samples = parse.GetValue(_samples) ?? [],
+            BurnIns = parse.GetValue(_burnIn) ?? [],
+            Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
+            Implicit = parse.GetValue(_noImplicit) ? false : null,
+            ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
+        };
+        var track = !parse.GetValue(_noTrack);
+        // Checked here as well as in the pipeline, so that a bad request fails before the data is read (or downloaded).
+        var configurations = TrainingPipeline.Validate(grid, track, parse.GetValue(_register), parse.GetValue(_promoteBy)!);
 
-            var data = await TrainingData.LoadAsync(DataSpec(parse), stderr.WriteLine, cancellationToken);
-            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Data: {data.Data.Name} ({data.Data.Ratings.Count:N0} ratings, scale {data.Data.Scale}), {data.SplitDescription}; {configurations.Count} configuration(s)."));
+        var data = await TrainingData.LoadAsync(DataSpec(parse), stderr.WriteLine, cancellationToken);
+        stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Data: {data.Data.Name} ({data.Data.Ratings.Count:N0} ratings, scale {data.Data.Scale}), {data.SplitDescription}; {configurations.Count} configuration(s)."));
 
-            var request = new TrainingRequest
-            {
-                Data = data,
-                Grid = grid,
-                K = parse.GetValue(_k),
-                RelevanceThreshold = parse.GetValue(_threshold),
-                PromoteBy = parse.GetValue(_promoteBy)!,
-                Track = track,
-                Experiment = parse.GetValue(_experiment)!,
-                Register = parse.GetValue(_register),
-            };
-            // Under the app host (the trainer resource) the spans and epoch metrics go to the dashboard.
-            using var telemetry = CommandLineTelemetry.Start(TrainingTelemetry.Name);
-            var store = track ? TrackingOptions.Open(parse, _mlruns, _trackingUri) : null;
-            using var disposeStore = store as IDisposable;
-            var outcome = TrainingPipeline.Run(store, request, new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), cancellationToken);
-            if (json)
-            {
-                stdout.WriteLine(EvaluationJson.Summary(data.Data.Name, data.SplitDescription, outcome.Results).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            }
-
-            return 0;
-        }
-        catch (Exception ex) when (ex is DataFormatException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        var request = new TrainingRequest
         {
-            stderr.WriteLine($"error: {ex.Message}");
-            return 1;
-        }
-        catch (OperationCanceledException)
+            Data = data,
+            Grid = grid,
+            K = parse.GetValue(_k),
+            RelevanceThreshold = parse.GetValue(_threshold),
+            PromoteBy = parse.GetValue(_promoteBy)!,
+            Track = track,
+            Experiment = parse.GetValue(_experiment)!,
+            Register = parse.GetValue(_register),
+        };
+        // Under the app host (the trainer resource) the spans and epoch metrics go to the dashboard.
+        using var telemetry = CommandLineTelemetry.Start(TrainingTelemetry.Name);
+        var store = track ? TrackingOptions.Open(parse, _mlruns, _trackingUri) : null;
+        using var disposeStore = store as IDisposable;
+        var outcome = TrainingPipeline.Run(store, request, new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), cancellationToken);
+        if (json)
         {
-            stderr.WriteLine("Cancelled.");
-            return 130;
+            stdout.WriteLine(EvaluationJson.Summary(data.Data.Name, data.SplitDescription, outcome.Results).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
-    }
+
+        return 0;
+    });
 
     private DataSpec DataSpec(ParseResult parse) => new()
     {

@@ -71,7 +71,7 @@ internal sealed class LatentLensOptions : IValidatableObject
         {
             try
             {
-                _ = Tracking.Stores.TrackingStores.IsServer(TrackingUri) ? Tracking.Stores.TrackingStores.ServerUri(TrackingUri).AbsoluteUri : Tracking.Stores.TrackingStores.FileStorePath(TrackingUri);
+                _ = Tracking.Stores.TrackingStoreFactory.IsServer(TrackingUri) ? Tracking.Stores.TrackingStoreFactory.ServerUri(TrackingUri).AbsoluteUri : Tracking.Stores.TrackingStoreFactory.FileStorePath(TrackingUri);
             }
             catch (ArgumentException ex)
             {

@@ -1,3 +1,5 @@
+using LatentLens.Api.Recommender.Models;
+
 namespace LatentLens.Api.Tracking;
 
 /// <summary>
@@ -42,11 +44,15 @@ internal static class ServableRuns
     }
 
     /// <summary>The servable run of the experiment that is best by <paramref name="metric"/>, or null.</summary>
-    public static RunInfo? Best(ITrackingStore store, string experimentId, string metric, ProblemSink? problems = null)
+    public static RunInfo? Best(ITrackingStore store, string experimentId, string metric, ProblemSink? problems = null) =>
+        BestFirst(store, experimentId, metric, problems).FirstOrDefault();
+
+    /// <summary>The servable runs of the experiment, best by <paramref name="metric"/> first (ties in the order read).</summary>
+    public static IEnumerable<RunInfo> BestFirst(ITrackingStore store, string experimentId, string metric, ProblemSink? problems = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var candidates = store.ReadRuns(experimentId, problems).Where(r => IsServable(store, r, metric));
-        return Recommender.Evaluation.MetricCatalog.HigherIsBetter(metric) ? candidates.MaxBy(r => r.Metrics[metric]) : candidates.MinBy(r => r.Metrics[metric]);
+        var servable = store.ReadRuns(experimentId, problems).Where(r => IsServable(store, r, metric));
+        return Recommender.Evaluation.MetricCatalog.HigherIsBetter(metric) ? servable.OrderByDescending(r => r.Metrics[metric]) : servable.OrderBy(r => r.Metrics[metric]);
     }
 }
 
@@ -108,7 +114,7 @@ internal static class ChampionResolver
             var run = store.FindRun(champion.RunId, problems);
             var defect = Unservable(store, run, champion.RunId);
             // A champion that looks servable may still fail to load: the caller says so when it does.
-            championReason = defect is null ? null : $"the champion (version {champion.Version}) cannot be served: {defect}";
+            championReason = defect is null ? null : ChampionCannotBeServed(champion.Version, defect);
             yield return run is not null && defect is null
                 ? ModelOrigin.Of(run, registered.Name, champion.Version, alias)
                 : new ModelOrigin(run?.ExperimentId ?? string.Empty, champion.RunId, run?.RunName ?? champion.RunId, registered.Name, champion.Version, alias,
@@ -140,13 +146,73 @@ internal static class ChampionResolver
             yield break;
         }
 
-        var servable = store.ReadRuns(experiment.Id, problems).Where(r => ServableRuns.IsServable(store, r, FallbackMetric));
-        var ordered = Recommender.Evaluation.MetricCatalog.HigherIsBetter(FallbackMetric) ? servable.OrderByDescending(r => r.Metrics[FallbackMetric]) : servable.OrderBy(r => r.Metrics[FallbackMetric]);
-        foreach (var run in ordered)
+        foreach (var run in ServableRuns.BestFirst(store, experiment.Id, FallbackMetric, problems))
         {
             yield return ModelOrigin.Of(run) with { ChosenBy = ChosenByRule.BestRun, FallbackReason = noVersion };
         }
     }
+
+    /// <summary>
+    /// The model the API serves when nothing is loaded yet (at start-up): the first of <see cref="Candidates"/>
+    /// that loads; null when none does. <paramref name="failures"/> collects why each earlier one did not. The
+    /// benchmarks choose their model with it, so they measure what the API would serve.
+    /// </summary>
+    public static (ModelOrigin Origin, SavedModel Model)? FirstLoadable(ITrackingStore store, ProblemSink problems, ICollection<string>? failures = null)
+    {
+        var failedRuns = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var candidate in Candidates(store, problems))
+        {
+            // A run that failed to load as one candidate (the champion) fails as any other (a version) too.
+            if (failedRuns.Contains(candidate.RunId))
+            {
+                continue;
+            }
+
+            if (TryLoad(store, candidate, out var reason) is { } saved)
+            {
+                return (candidate, saved);
+            }
+
+            failedRuns.Add(candidate.RunId);
+            failures?.Add(Failure(candidate, reason));
+        }
+
+        return null;
+    }
+
+    /// <summary>Loads a candidate's model; null, with the reason, when it has a defect or its files are missing or broken.</summary>
+    public static SavedModel? TryLoad(ITrackingStore store, ModelOrigin candidate, out string reason)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(candidate);
+        try
+        {
+            if (candidate.Defect is not null || candidate.Run is null)
+            {
+                throw new InvalidDataException(candidate.Defect ?? $"the run {candidate.RunId} could not be read");
+            }
+
+            var saved = store.LoadModel(candidate.Run);
+            reason = string.Empty;
+            return saved;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            reason = ex.Message;
+            return null;
+        }
+    }
+
+    /// <summary>Why a candidate was passed over, as <c>/model</c>, the log and the benchmarks say it.</summary>
+    public static string Failure(ModelOrigin candidate, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        return candidate.Defect is not null && candidate.ChosenBy == ChosenByRule.Champion
+            ? ChampionCannotBeServed(candidate.Version, reason)
+            : $"{(candidate.ChosenBy == ChosenByRule.Champion ? "the champion" : candidate.ChosenBy)} ({(candidate.Version is { } v ? $"version {v}, " : string.Empty)}run {candidate.RunId}) failed to load: {reason}";
+    }
+
+    private static string ChampionCannotBeServed(int? version, string reason) => $"the champion (version {version}) cannot be served: {reason}";
 
     /// <summary>Why a run cannot be served as a registered version, or null when it can (or may: its files are checked by loading).</summary>
     private static string? Unservable(ITrackingStore store, RunInfo? run, string runId) => run switch

@@ -5,8 +5,8 @@ namespace LatentLens.Api.Tracking;
 /// <summary>
 /// What the training pipeline, the command line and the API need from MLflow: experiments, runs
 /// (params, metrics, tags, inputs, artifacts), the model registry and the model artifact of a run.
-/// Two implementations: the MLflow file store (<see cref="FileStore.MlflowStore"/>) and a tracking
-/// server's REST API (<see cref="Server.MlflowServerStore"/>); <c>Stores.TrackingStores.Open</c> picks one
+/// Two implementations: the MLflow file store (<see cref="FileStore.FileTrackingStore"/>) and a tracking
+/// server's REST API (<see cref="Server.ServerTrackingStore"/>); <c>Stores.TrackingStoreFactory.Open</c> picks one
 /// from a tracking URI. Reads never throw on bad data: what they could not read goes to the
 /// <see cref="ProblemSink"/> given (one per read) and is left out. A server that cannot be reached or
 /// answers an error throws <see cref="InvalidOperationException"/> (<c>TrackingServerException</c>)

@@ -1,7 +1,21 @@
 namespace LatentLens.Api.Tracking;
 
 /// <summary>The outcome of a promotion: which run's version holds the alias now, and whether it moved.</summary>
-internal sealed record PromotionResult(string RunId, string RunName, int Version, double Score, bool Moved, int? PreviousVersion);
+internal sealed record PromotionResult(string RunId, string RunName, int Version, double Score, bool Moved, int? PreviousVersion, string Alias, string Metric)
+{
+    /// <summary>What the promotion did, as <c>promote</c> and <c>train --register</c> say it.</summary>
+    public string Message
+    {
+        get
+        {
+            var direction = Recommender.Evaluation.MetricCatalog.HigherIsBetter(Metric) ? "higher is better" : "lower is better";
+            var was = PreviousVersion is { } p ? FormattableString.Invariant($"version {p}") : "unset";
+            return Moved
+                ? FormattableString.Invariant($"{Alias} -> version {Version}: {RunName} ({RunId}), {Metric} {Score:F4}, the best ({direction}; was {was}).")
+                : FormattableString.Invariant($"{Alias} stays at version {Version}: {RunName} ({RunId}), {Metric} {Score:F4}, the best ({direction}).");
+        }
+    }
+}
 
 /// <summary>Chooses the champion: the servable run with the best metric, registered if it is not yet.</summary>
 internal static class Promotion
@@ -32,6 +46,6 @@ internal static class Promotion
             store.SetAlias(modelName, alias, version);
         }
 
-        return new PromotionResult(best.RunId, best.RunName, version, best.Metrics[metric], previous != version, previous);
+        return new PromotionResult(best.RunId, best.RunName, version, best.Metrics[metric], previous != version, previous, alias, metric);
     }
 }

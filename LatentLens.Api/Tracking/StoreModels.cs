@@ -46,8 +46,4 @@ internal sealed record RegisteredModelInfo(
     long LastUpdatedTimestamp,
     IReadOnlyDictionary<string, int> Aliases,
     IReadOnlyDictionary<string, string> Tags,
-    IReadOnlyList<ModelVersionInfo> Versions)
-{
-    public ModelVersionInfo? VersionByAlias(string alias) =>
-        Aliases.TryGetValue(alias, out var version) ? Versions.FirstOrDefault(v => v.Version == version) : null;
-}
+    IReadOnlyList<ModelVersionInfo> Versions);

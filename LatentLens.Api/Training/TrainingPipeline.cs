@@ -57,10 +57,19 @@ internal interface ITrainingProgress : IEvaluationProgress
 /// </summary>
 internal static class TrainingPipeline
 {
-    /// <summary>The configurations of the grid, each checked by building its algorithm: bad combinations fail before any data is read.</summary>
-    public static IReadOnlyList<AlgorithmSettings> Validate(ParameterGrid grid)
+    /// <summary>
+    /// Checks what a request asks before any data is read: <c>--register</c> needs recorded runs, the metric that
+    /// promotes must be known, and each configuration of the grid must build its algorithm. Returns the configurations.
+    /// </summary>
+    public static IReadOnlyList<AlgorithmSettings> Validate(ParameterGrid grid, bool track, bool register, string promoteBy)
     {
         ArgumentNullException.ThrowIfNull(grid);
+        if (register && !track)
+        {
+            throw new ArgumentException("--register needs the runs recorded: drop --no-track.");
+        }
+
+        MetricCatalog.HigherIsBetter(promoteBy);
         var configurations = grid.Configurations();
         foreach (var settings in configurations)
         {
@@ -73,18 +82,12 @@ internal static class TrainingPipeline
     public static TrainingOutcome Run(ITrackingStore? store, TrainingRequest request, ITrainingProgress? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Register && !request.Track)
-        {
-            throw new ArgumentException("--register needs the runs recorded: drop --no-track.");
-        }
-
+        var configurations = Validate(request.Grid, request.Track, request.Register, request.PromoteBy);
         if (request.Track && store is null)
         {
             throw new ArgumentException("Recording runs needs a tracking store.", nameof(store));
         }
 
-        MetricCatalog.HigherIsBetter(request.PromoteBy);
-        var configurations = Validate(request.Grid);
         var data = request.Data;
         using var activity = TrainingTelemetry.ActivitySource.StartActivity("train");
         activity?.SetTag("latentlens.data", data.Data.Name).SetTag("latentlens.splits", data.SplitDescription).SetTag("latentlens.configurations", configurations.Count);
@@ -171,10 +174,7 @@ internal static class TrainingPipeline
             }
 
             promotion = Promotion.PromoteBest(store!, request.Experiment, request.PromoteBy);
-            var was = promotion.PreviousVersion is { } p ? FormattableString.Invariant($"version {p}") : "unset";
-            progress?.Message(promotion.Moved
-                ? FormattableString.Invariant($"{LatentLensConventions.ChampionAlias} -> version {promotion.Version} ({promotion.RunName}, {request.PromoteBy} {promotion.Score:F4}; was {was}).")
-                : FormattableString.Invariant($"{LatentLensConventions.ChampionAlias} stays at version {promotion.Version} ({promotion.RunName}, {request.PromoteBy} {promotion.Score:F4})."));
+            progress?.Message(promotion.Message);
         }
 
         return new TrainingOutcome(results, recorded, parent?.RunId, registered, promotion);

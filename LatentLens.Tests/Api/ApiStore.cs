@@ -13,13 +13,13 @@ internal sealed class ApiStore : IDisposable
     public ApiStore()
     {
         Root = TestPaths.NewTempFolder();
-        Store = new MlflowStore(Root);
+        Store = new FileTrackingStore(Root);
         Store.EnsureLayout();
     }
 
     public string Root { get; }
 
-    public MlflowStore Store { get; }
+    public FileTrackingStore Store { get; }
 
     public static RatingData Data(int seed = 1) => TestData.SyntheticWithTitles(seed);
 
@@ -41,7 +41,7 @@ internal sealed class ApiStore : IDisposable
     }
 
     public string ModelFolder(RecordedRun run) =>
-        Path.Combine(Root, new MlflowStoreReader(Root).FindExperiment(LatentLensConventions.ExperimentName)!.Id, run.RunId, "artifacts", "model");
+        Path.Combine(Root, new FileTrackingStore(Root).FindExperiment(LatentLensConventions.ExperimentName)!.Id, run.RunId, "artifacts", "model");
 
     public void Dispose() => Directory.Delete(Root, recursive: true);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.Artifacts;
 
 namespace LatentLens.Tests.Api;
 

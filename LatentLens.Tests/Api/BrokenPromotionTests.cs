@@ -49,7 +49,7 @@ public sealed class BrokenPromotionTests : IDisposable
         Assert.Contains("keeps serving", await reload.Content.ReadAsStringAsync(cts.Token), StringComparison.Ordinal);
 
         // What the watcher does on every poll, a few times over: the rejected champion is never passed over for another version.
-        var models = factory.Services.GetRequiredService<ModelStore>();
+        var models = factory.Services.GetRequiredService<ServedModel>();
         for (var poll = 0; poll < 3; poll++)
         {
             models.Reload();
@@ -138,7 +138,7 @@ public sealed class BrokenPromotionTests : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(defect), defect, null);
         }
 
-        var registry = new ModelRegistry(new MlflowStore(_root));
+        var registry = new ModelRegistry(new FileTrackingStore(_root));
         var version = registry.RegisterVersion(LatentLensConventions.RegisteredModelName, ExperimentId, runId);
         Assert.Equal(8, version);
         registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);

@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace LatentLens.Tests.Api;
 
-/// <summary>Counts the log events of a ModelStore by event id (the ids are stable: Serving/Log.cs).</summary>
-internal sealed class CountingLogger : ILogger<LatentLens.Api.Serving.ModelStore>
+/// <summary>Counts the log events of a ServedModel by event id (the ids are stable: Serving/Log.cs).</summary>
+internal sealed class CountingLogger : ILogger<LatentLens.Api.Serving.ServedModel>
 {
     private readonly System.Collections.Concurrent.ConcurrentBag<int> _events = [];
 

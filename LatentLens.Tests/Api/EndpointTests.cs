@@ -9,14 +9,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LatentLens.Tests.Api;
 
 /// <summary>Every endpoint and every error case, against one API (per class) serving a FunkSvd champion.</summary>
-public sealed class EndpointTests(EndpointTests.ServedModel served) : IClassFixture<EndpointTests.ServedModel>
+public sealed class EndpointTests(EndpointTests.ServedApp served) : IClassFixture<EndpointTests.ServedApp>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly HttpClient _client = served.Client;
     private readonly string _runId = served.RunId;
 
     /// <summary>The store, the trained champion and the started API, shared by the tests of the class (none of them changes the store).</summary>
-    public sealed class ServedModel : IAsyncLifetime
+    public sealed class ServedApp : IAsyncLifetime
     {
         internal ApiStore Store { get; } = new();
 
@@ -112,7 +112,7 @@ public sealed class EndpointTests(EndpointTests.ServedModel served) : IClassFixt
     [Fact]
     public async Task ARepeatedRequestIsAnsweredFromTheCacheWithoutRankingAgain()
     {
-        var cache = served.Factory.Services.GetRequiredService<ModelStore>().Current!.Cache;
+        var cache = served.Factory.Services.GetRequiredService<ServedModel>().Current!.Cache;
         var before = cache.Rankings;
         var first = await GetJsonAsync("/users/11/recommendations?k=7");
         var afterFirst = cache.Rankings;

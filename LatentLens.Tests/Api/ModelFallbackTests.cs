@@ -162,7 +162,7 @@ public sealed class ModelFallbackTests : IDisposable
         TwoVersions();
         File.WriteAllText(Path.Combine(ModelFolder, "aliases", "champion"), "7");
         var logger = new CountingLogger();
-        var store = new LatentLens.Api.Serving.ModelStore(new MlflowStore(_store.Root), logger);
+        var store = new LatentLens.Api.Serving.ServedModel(new FileTrackingStore(_store.Root), logger);
 
         for (var poll = 0; poll < 4; poll++)
         {

@@ -104,7 +104,7 @@ public sealed class ModelLifecycleTests : IDisposable
         var good = _store.Train(new FunkSvd(new FunkSvdOptions { Factors = 8, Epochs = 5 }));
         await using var factory = new ApiFactory(_store.Root, reloadSeconds: 0.1);
         using var client = await factory.ReadyClientAsync();
-        var models = factory.Services.GetRequiredService<LatentLens.Api.Serving.ModelStore>();
+        var models = factory.Services.GetRequiredService<LatentLens.Api.Serving.ServedModel>();
 
         using var stop = new CancellationTokenSource();
         var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
@@ -203,7 +203,7 @@ public sealed class ModelLifecycleTests : IDisposable
         registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);
 
         // The watcher sees the new champion and rejects it on its own; then a forced reload says why it refused.
-        var models = factory.Services.GetRequiredService<LatentLens.Api.Serving.ModelStore>();
+        var models = factory.Services.GetRequiredService<LatentLens.Api.Serving.ServedModel>();
         await Eventually.TrueAsync(() => models.Rejection?.Origin?.RunId == broken.RunId, $"the watcher rejects the broken champion {broken.RunId}", Timeout);
 
         Assert.Equal(good.RunId, await ServingRunAsync(client));
@@ -238,7 +238,7 @@ public sealed class ModelLifecycleTests : IDisposable
         // A version folder without meta.yaml: the registry the watcher reads on every poll has a problem.
         Directory.CreateDirectory(Path.Combine(_store.Root, "models", LatentLensConventions.RegisteredModelName, "version-99"));
         var logger = new CountingLogger();
-        var store = new LatentLens.Api.Serving.ModelStore(new MlflowStore(_store.Root), logger);
+        var store = new LatentLens.Api.Serving.ServedModel(new FileTrackingStore(_store.Root), logger);
 
         for (var poll = 0; poll < 5; poll++)
         {

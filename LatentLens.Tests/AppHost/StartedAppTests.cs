@@ -86,7 +86,7 @@ public sealed class StartedAppTests(StartedAppFixture fixture)
     {
         using var cts = new CancellationTokenSource(StartedAppFixture.Timeout);
         var app = fixture.App;
-        var registry = new MlflowStoreReader(fixture.Mlruns);
+        var registry = new FileTrackingStore(fixture.Mlruns);
         var versionsBefore = registry.FindRegisteredModel(LatentLensConventions.RegisteredModelName)!.Versions.Count;
 
         // Declared with WithExplicitStart: nothing runs until the user asks.
@@ -101,7 +101,7 @@ public sealed class StartedAppTests(StartedAppFixture fixture)
         await console.WaitForAsync("champion ", TimeSpan.FromSeconds(10));
         Assert.True(ended.Snapshot.ExitCode == 0, console.Text);
         Assert.Contains("epoch  20  train RMSE", console.Text, StringComparison.Ordinal);
-        var model = new MlflowStoreReader(fixture.Mlruns).FindRegisteredModel(LatentLensConventions.RegisteredModelName)!;
+        var model = new FileTrackingStore(fixture.Mlruns).FindRegisteredModel(LatentLensConventions.RegisteredModelName)!;
         Assert.Equal(versionsBefore + 1, model.Versions.Count);
         var newest = model.Versions.MaxBy(v => v.Version)!;
         Assert.True(console.Text.Contains($"Registered funksvd-f100-e20 as LatentLens-SVD version {newest.Version}.", StringComparison.Ordinal), console.Text);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Tracking.Artifacts;
 using LatentLens.Api.Tracking.FileStore;
 
 namespace LatentLens.Tests.Cli;
@@ -71,7 +72,7 @@ public sealed class BpmfCommandTests : IDisposable
         Assert.Equal("bpmf", result.GetProperty("algorithm").GetString());
         Assert.Equal(12, result.GetProperty("folds")[0].GetProperty("test_rmse").GetArrayLength());
 
-        var reader = new MlflowStoreReader(mlruns);
+        var reader = new FileTrackingStore(mlruns);
         var experiment = reader.ReadExperiments().Single(e => e.Name == "LatentLens-SVD-Evaluation");
         var run = Assert.Single(reader.ReadRuns(experiment.Id));
         Assert.Equal("bpmf-f3-s12", run.RunName);
@@ -84,7 +85,7 @@ public sealed class BpmfCommandTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 12).Select(s => (long)s), run.MetricHistories["test_rmse"].Select(p => p.Step));
         Assert.True(run.Metrics["rmse"] < 1.0, $"rmse {run.Metrics["rmse"]}");
 
-        var saved = LatentLens.Api.Tracking.ModelArtifact.Load(Path.Combine(run.ArtifactsFolder, "model"));
+        var saved = LatentLens.Api.Tracking.Artifacts.ModelArtifact.Load(Path.Combine(run.ArtifactsFolder, "model"));
         Assert.Equal(3 * 4, saved.Model.Factors);
         Assert.True(saved.Model.PredictsRatings);
     }

@@ -3,6 +3,7 @@ using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.Artifacts;
 
 namespace LatentLens.Tests.Recommender;
 

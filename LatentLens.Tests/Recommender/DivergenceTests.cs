@@ -68,7 +68,7 @@ public sealed class DivergenceTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.Contains("--lr", ErrorLine(error), StringComparison.Ordinal);
-        var store = new MlflowStore(mlruns);
+        var store = new FileTrackingStore(mlruns);
         var experiment = store.FindExperiment(LatentLensConventions.ExperimentName);
         Assert.NotNull(experiment);
         var run = Assert.Single(store.ReadRuns(experiment.Id));
@@ -83,7 +83,7 @@ public sealed class DivergenceTests : IDisposable
     {
         var ratings = new List<RawRating> { new("u1", "i1", 4, 0), new("u1", "i2", 3, 0), new("u2", "i1", 5, 0) };
         var data = new RatingData("tiny", "tiny.csv", ratings, new RatingScale(1, 5));
-        var store = new MlflowStore(Path.Combine(_dir, "mlruns"));
+        var store = new FileTrackingStore(Path.Combine(_dir, "mlruns"));
         var recorder = new TrainingRecorder(store, store.GetOrCreateExperiment("divergence")) { GitCommit = null };
         var result = Evaluator.Evaluate(new Baseline(new BaselineOptions()), [new Split("s", ratings, ratings)], data.Scale, 10, 4.0);
 

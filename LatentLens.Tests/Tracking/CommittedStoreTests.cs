@@ -1,4 +1,5 @@
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.Artifacts;
 using LatentLens.Api.Tracking.FileStore;
 using LatentLens.Api.Training;
 
@@ -12,12 +13,13 @@ public sealed class CommittedStoreTests
     [Fact]
     public void EveryFinishedRunWithAModelLoadsAndTheChampionExists()
     {
-        var reader = new MlflowStoreReader(Mlruns);
-        var experiment = reader.FindExperiment(LatentLensConventions.ExperimentName);
+        var reader = new FileTrackingStore(Mlruns);
+        var problems = new ProblemSink();
+        var experiment = reader.FindExperiment(LatentLensConventions.ExperimentName, problems);
 
         Assert.NotNull(experiment);
-        var runs = reader.ReadRuns(experiment.Id);
-        Assert.Empty(reader.Problems);
+        var runs = reader.ReadRuns(experiment.Id, problems);
+        Assert.Empty(problems.Problems);
         var trained = runs.Where(r => r.ParentRunId is not null).ToList();
         Assert.Equal(["als", "baseline", "funksvd", "popular", "puresvd", "puresvd-centred", "svdpp"], trained.Select(r => r.Params["algorithm"]).Order(StringComparer.Ordinal));
         Assert.All(trained, r => Assert.True(r.Metrics.ContainsKey("ndcg_at_10") && r.Metrics.ContainsKey("map_at_10"), r.RunName));
@@ -30,13 +32,13 @@ public sealed class CommittedStoreTests
             Assert.True(run.MetricHistories["train_rmse"].Count >= 1);
         }
 
-        var model = reader.FindRegisteredModel(LatentLensConventions.RegisteredModelName);
+        var model = reader.FindRegisteredModel(LatentLensConventions.RegisteredModelName, problems);
         Assert.NotNull(model);
-        var champion = model.VersionByAlias(LatentLensConventions.ChampionAlias);
+        var champion = model.Versions.Single(v => v.Version == model.Aliases[LatentLensConventions.ChampionAlias]);
         Assert.NotNull(champion);
         // Chosen by ndcg_at_10 (README): the best run by that metric holds the alias.
         Assert.Equal(trained.MaxBy(r => r.Metrics["ndcg_at_10"])!.RunId, champion.RunId);
-        Assert.Empty(reader.Problems);
+        Assert.Empty(problems.Problems);
     }
 
     [Fact]

@@ -13,10 +13,11 @@ public sealed class GoldenStoreTests
     [Fact]
     public void ReadsTheExperimentsIncludingTheDeletedOne()
     {
-        var reader = new MlflowStoreReader(Golden);
+        var reader = new FileTrackingStore(Golden);
+        var problems = new ProblemSink();
 
-        var active = reader.ReadExperiments();
-        var all = reader.ReadExperiments(includeDeleted: true);
+        var active = reader.ReadExperiments(problems);
+        var all = reader.ReadExperiments(problems, includeDeleted: true);
 
         Assert.Equal(["0", ExperimentId], active.Select(e => e.Id).Order());
         var experiment = active.Single(e => e.Id == ExperimentId);
@@ -25,16 +26,17 @@ public sealed class GoldenStoreTests
         Assert.Equal("LatentLens", experiment.Tags["project"]);
         Assert.Equal("Default", active.Single(e => e.Id == "0").Name);
         Assert.Contains(all, e => e.Name == "scratch" && e.LifecycleStage == "deleted");
-        Assert.Empty(reader.Problems);
+        Assert.Empty(problems.Problems);
     }
 
     [Fact]
     public void ReadsRunsWithParamsMetricHistoriesAndTags()
     {
-        var reader = new MlflowStoreReader(Golden);
+        var reader = new FileTrackingStore(Golden);
+        var problems = new ProblemSink();
 
-        var runs = reader.ReadRuns(ExperimentId);
-        var withDeleted = reader.ReadRuns(ExperimentId, includeDeleted: true);
+        var runs = reader.ReadRuns(ExperimentId, problems);
+        var withDeleted = reader.ReadRunsIncludingDeleted(ExperimentId, problems);
 
         Assert.Equal(2, runs.Count);
         Assert.Equal(3, withDeleted.Count);
@@ -56,23 +58,24 @@ public sealed class GoldenStoreTests
         var failed = withDeleted.Single(r => r.RunId == "106c1e0859fe4d3daa0c1cb701998efa");
         Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Equal("deleted", failed.LifecycleStage);
-        Assert.Empty(reader.Problems);
+        Assert.Empty(problems.Problems);
     }
 
     [Fact]
     public void ReadsTheRegisteredModelAndItsChampion()
     {
-        var reader = new MlflowStoreReader(Golden);
+        var reader = new FileTrackingStore(Golden);
+        var problems = new ProblemSink();
 
-        var model = Assert.Single(reader.ReadRegisteredModels());
+        var model = Assert.Single(reader.ReadRegisteredModels(problems));
 
         Assert.Equal("LatentLens-SVD", model.Name);
         Assert.Equal("SVD recommender", model.Description);
         Assert.Equal(1, model.Aliases["champion"]);
-        var champion = model.VersionByAlias("champion")!;
+        var champion = model.Versions.Single(v => v.Version == model.Aliases["champion"]);
         Assert.Equal("2a1c88c827b446a9b17502dbbf00deab", champion.RunId);
         Assert.Equal("READY", champion.Status);
         Assert.Equal("val_rmse", Assert.Single(champion.Tags).Key);
-        Assert.Empty(reader.Problems);
+        Assert.Empty(problems.Problems);
     }
 }

@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Json.Nodes;
+using System.Text;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.Artifacts;
 using Xunit.Abstractions;
 
 namespace LatentLens.Tests.Tracking;

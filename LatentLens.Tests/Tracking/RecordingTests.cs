@@ -3,6 +3,7 @@ using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking.Artifacts;
 using LatentLens.Api.Tracking.FileStore;
 using LatentLens.Api.Training;
 
@@ -23,7 +24,7 @@ public sealed class RecordingTests : IDisposable
 
     private RecordedRun Record(RatingData data, IRecommenderAlgorithm algorithm)
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         var recorder = new TrainingRecorder(store, store.GetOrCreateExperiment(LatentLensConventions.ExperimentName)) { GitCommit = null };
         var splits = Splits.KFold(data.Ratings, 3, seed: 1);
         var result = Evaluator.Evaluate(algorithm, splits, data.Scale);
@@ -35,10 +36,11 @@ public sealed class RecordingTests : IDisposable
     {
         var recorded = Record(SmallData(), new FunkSvd(new FunkSvdOptions { Factors = 8, Epochs = 7, Seed = 3 }));
 
-        var reader = new MlflowStoreReader(_root);
-        var experiment = Assert.Single(reader.ReadExperiments());
-        var run = Assert.Single(reader.ReadRuns(experiment.Id));
-        Assert.Empty(reader.Problems);
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var experiment = Assert.Single(reader.ReadExperiments(problems));
+        var run = Assert.Single(reader.ReadRuns(experiment.Id, problems));
+        Assert.Empty(problems.Problems);
         Assert.Equal("LatentLens-SVD-Evaluation", experiment.Name);
         Assert.Equal(recorded.RunId, run.RunId);
         Assert.Equal(RunStatus.Finished, run.Status);
@@ -157,7 +159,7 @@ public sealed class RecordingTests : IDisposable
         {
             Directory.Delete(_root, recursive: true);
             Directory.CreateDirectory(_root);
-            new MlflowStore(_root).GetOrCreateExperiment(LatentLensConventions.ExperimentName);
+            new FileTrackingStore(_root).GetOrCreateExperiment(LatentLensConventions.ExperimentName);
         }
 
         Prepare();
@@ -184,9 +186,10 @@ public sealed class RecordingTests : IDisposable
             Assert.Throws<SimulatedCrashException>(() => Record(data, algorithm));
             AtomicFile.BeforeRename = null;
 
-            var reader = new MlflowStoreReader(_root);
-            var runs = reader.ReadExperiments().SelectMany(e => reader.ReadRuns(e.Id)).ToList();
-            Assert.DoesNotContain(reader.Problems, p => p.BreaksMlflow);
+            var reader = new FileTrackingStore(_root);
+            var problems = new ProblemSink();
+            var runs = reader.ReadExperiments(problems).SelectMany(e => reader.ReadRuns(e.Id, problems)).ToList();
+            Assert.DoesNotContain(problems.Problems, p => p.BreaksMlflow);
             Assert.DoesNotContain(runs, r => r.Status == RunStatus.Finished);
             Assert.Empty(Directory.EnumerateFileSystemEntries(_root, AtomicFile.TempPrefix + "*"));
             crashes++;
@@ -196,7 +199,7 @@ public sealed class RecordingTests : IDisposable
         Assert.Equal(total, crashes);
         AtomicFile.BeforeRename = null;
         Record(data, algorithm);
-        var finished = new MlflowStoreReader(_root);
+        var finished = new FileTrackingStore(_root);
         Assert.Single(finished.ReadExperiments().SelectMany(e => finished.ReadRuns(e.Id)), r => r.Status == RunStatus.Finished);
     }
 }

@@ -21,7 +21,7 @@ public sealed class RegistryRaceTests : IDisposable
     [Fact]
     public void RegisteringARunAgainReturnsItsVersion()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         var runs = Record(store, 2);
         var registry = new ModelRegistry(store);
 
@@ -35,7 +35,7 @@ public sealed class RegistryRaceTests : IDisposable
     [Fact]
     public void PromotionRegistersTheBestRunOnlyOnce()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         Record(store, 2);
 
         var first = Promotion.PromoteBest(store, LatentLensConventions.ExperimentName, "rmse");
@@ -49,7 +49,7 @@ public sealed class RegistryRaceTests : IDisposable
     [Fact]
     public async Task ProcessesRegisteringAndPromotingTheSameRunsGiveEachRunOneVersion()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         var runs = Record(store, 3);
         const int Workers = 4;
 
@@ -71,7 +71,7 @@ public sealed class RegistryRaceTests : IDisposable
         })).ToArray();
         var outputs = (await Task.WhenAll(workers).WaitAsync(CliProcess.Timeout * 4 * Workers)).SelectMany(o => o).ToList();
 
-        var model = new MlflowStoreReader(_root).FindRegisteredModel(LatentLensConventions.RegisteredModelName);
+        var model = new FileTrackingStore(_root).FindRegisteredModel(LatentLensConventions.RegisteredModelName);
         Assert.NotNull(model);
         var summary = string.Join(", ", model.Versions.Select(v => $"v{v.Version}={v.RunId}"));
         Assert.Equal(Enumerable.Range(1, runs.Count), model.Versions.Select(v => v.Version));
@@ -85,7 +85,7 @@ public sealed class RegistryRaceTests : IDisposable
         Assert.Equal(runs.Count * Workers, outputs.Count(o => o.StartsWith("Registered ", StringComparison.Ordinal)));
     }
 
-    private static List<RecordedRun> Record(MlflowStore store, int count)
+    private static List<RecordedRun> Record(FileTrackingStore store, int count)
     {
         var recorder = new TrainingRecorder(store, store.GetOrCreateExperiment(LatentLensConventions.ExperimentName)) { GitCommit = null };
         var data = TestData.SyntheticWithTitles(seed: 3);

@@ -13,7 +13,7 @@ public sealed class StoreReaderProblemTests : IDisposable
 
     public StoreReaderProblemTests()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         _experimentId = store.GetOrCreateExperiment("exp");
         _good = store.StartRun(_experimentId, "good", "u");
         _good.LogMetric("rmse", 0.9, 0, 1000);
@@ -24,16 +24,17 @@ public sealed class StoreReaderProblemTests : IDisposable
 
     private RunWriter NewRun()
     {
-        var run = new MlflowStore(_root).StartRun(_experimentId, "victim", "u");
+        var run = new FileTrackingStore(_root).StartRun(_experimentId, "victim", "u");
         run.End(RunStatus.Finished);
         return run;
     }
 
     private (IReadOnlyList<RunInfo> Runs, StoreProblem Problem) ReadWithOneProblem()
     {
-        var reader = new MlflowStoreReader(_root);
-        var runs = reader.ReadRuns(_experimentId);
-        return (runs, Assert.Single(reader.Problems));
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var runs = reader.ReadRuns(_experimentId, problems);
+        return (runs, Assert.Single(problems.Problems));
     }
 
     [Theory]
@@ -63,11 +64,12 @@ public sealed class StoreReaderProblemTests : IDisposable
         var run = NewRun();
         File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(run.Folder, "metrics")).FullName, "m"), "1000 0.5\n");
 
-        var reader = new MlflowStoreReader(_root);
-        var read = reader.ReadRuns(_experimentId).Single(r => r.RunId == run.RunId);
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var read = reader.ReadRuns(_experimentId, problems).Single(r => r.RunId == run.RunId);
 
         // Read as MLflow reads it, and reported (not breaking): MLflow itself says nothing (StoreWarningTests).
-        Assert.False(Assert.Single(reader.Problems).BreaksMlflow);
+        Assert.False(Assert.Single(problems.Problems).BreaksMlflow);
         Assert.Equal(new MetricPoint(1000, 0.5, 0), Assert.Single(read.MetricHistories["m"]));
     }
 
@@ -123,11 +125,12 @@ public sealed class StoreReaderProblemTests : IDisposable
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "meta.yaml"), "artifact_location: 'x'\nexperiment_id: 0123\nlifecycle_stage: 'active'\nname: 'octal'\n");
 
-        var reader = new MlflowStoreReader(_root);
-        var experiments = reader.ReadExperiments();
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var experiments = reader.ReadExperiments(problems);
 
         Assert.DoesNotContain(experiments, e => e.Name == "octal");
-        Assert.Contains("is not quoted", Assert.Single(reader.Problems).Message, StringComparison.Ordinal);
+        Assert.Contains("is not quoted", Assert.Single(problems.Problems).Message, StringComparison.Ordinal);
     }
 
     [Fact]

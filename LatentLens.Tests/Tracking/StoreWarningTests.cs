@@ -15,7 +15,7 @@ public sealed class StoreWarningTests : IDisposable
 
     public StoreWarningTests()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         _experimentId = store.GetOrCreateExperiment("exp");
         _run = store.StartRun(_experimentId, "victim", "u");
         _run.LogParam("lr", "0.01");
@@ -27,9 +27,10 @@ public sealed class StoreWarningTests : IDisposable
 
     private (IReadOnlyList<RunInfo> Runs, StoreProblem Problem) ReadWithOneProblem()
     {
-        var reader = new MlflowStoreReader(_root);
-        var runs = reader.ReadRuns(_experimentId);
-        return (runs, Assert.Single(reader.Problems));
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var runs = reader.ReadRuns(_experimentId, problems);
+        return (runs, Assert.Single(problems.Problems));
     }
 
     [Fact]
@@ -88,6 +89,6 @@ public sealed class StoreWarningTests : IDisposable
         Assert.Contains("lifecycle_stage 'Active'", problem.Message, StringComparison.Ordinal);
         Assert.True(problem.BreaksMlflow);
         Assert.Empty(runs);
-        Assert.Null(new MlflowStore(_root).FindRun(_run.RunId));
+        Assert.Null(new FileTrackingStore(_root).FindRun(_run.RunId));
     }
 }

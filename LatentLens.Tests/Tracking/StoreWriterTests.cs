@@ -13,9 +13,9 @@ public sealed class StoreWriterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private (MlflowStore Store, string ExperimentId) NewStore(string experiment = "exp")
+    private (FileTrackingStore Store, string ExperimentId) NewStore(string experiment = "exp")
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         return (store, store.GetOrCreateExperiment(experiment));
     }
 
@@ -23,12 +23,13 @@ public sealed class StoreWriterTests : IDisposable
     public void ANewStoreHoldsTheDefaultExperimentAsMlflowCreatesIt()
     {
         var root = Path.Combine(_root, "fresh-store");
-        var store = new MlflowStore(root);
+        var store = new FileTrackingStore(root);
         var id = store.GetOrCreateExperiment("exp");
 
-        var reader = new MlflowStoreReader(root);
-        var experiments = reader.ReadExperiments();
-        Assert.Empty(reader.Problems);
+        var reader = new FileTrackingStore(root);
+        var problems = new ProblemSink();
+        var experiments = reader.ReadExperiments(problems);
+        Assert.Empty(problems.Problems);
         Assert.Equal(["0", id], experiments.Select(e => e.Id).Order(StringComparer.Ordinal));
         var defaultExperiment = experiments.Single(e => e.Id == "0");
         Assert.Equal(("Default", "active", "fresh-store/0"), (defaultExperiment.Name, defaultExperiment.LifecycleStage, defaultExperiment.ArtifactLocation));
@@ -39,7 +40,7 @@ public sealed class StoreWriterTests : IDisposable
     public void AnExistingStoreIsNotGivenADefaultExperiment()
     {
         // MLflow creates experiment 0 only with the store's folder; a folder that exists already (the repository's mlruns/) is left as it is.
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         store.GetOrCreateExperiment("exp");
 
         Assert.False(Directory.Exists(Path.Combine(_root, "0")));
@@ -48,14 +49,14 @@ public sealed class StoreWriterTests : IDisposable
     [Fact]
     public void ArtifactUrisStartWithTheStoresOwnFolderName()
     {
-        var store = new MlflowStore(Path.Combine(_root, "mystore"));
+        var store = new FileTrackingStore(Path.Combine(_root, "mystore"));
         var experimentId = store.GetOrCreateExperiment("exp");
         var run = store.StartRun(experimentId, "r", "u");
         run.End(RunStatus.Finished);
 
-        var read = Assert.Single(new MlflowStoreReader(store.Root).ReadRuns(experimentId));
+        var read = Assert.Single(new FileTrackingStore(store.Root).ReadRuns(experimentId));
         Assert.Equal($"mystore/{experimentId}/{run.RunId}/artifacts", read.ArtifactUri);
-        Assert.Equal($"mystore/{experimentId}", new MlflowStoreReader(store.Root).FindExperiment("exp")!.ArtifactLocation);
+        Assert.Equal($"mystore/{experimentId}", new FileTrackingStore(store.Root).FindExperiment("exp")!.ArtifactLocation);
     }
 
     [Fact]
@@ -72,11 +73,12 @@ public sealed class StoreWriterTests : IDisposable
         run.LogInput(store.LogDataset(experimentId, "ml", "abcd1234", "data/x.csv", 10), "training");
         run.End(RunStatus.Finished);
 
-        var reader = new MlflowStoreReader(_root);
-        var read = Assert.Single(reader.ReadRuns(experimentId));
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var read = Assert.Single(reader.ReadRuns(experimentId, problems));
 
-        Assert.Empty(reader.Problems);
-        Assert.Equal("exp", Assert.Single(reader.ReadExperiments()).Name);
+        Assert.Empty(problems.Problems);
+        Assert.Equal("exp", Assert.Single(reader.ReadExperiments(problems)).Name);
         Assert.Equal(run.RunId, read.RunId);
         Assert.Equal("my-run", read.RunName);
         Assert.Equal("alice", read.UserId);
@@ -109,7 +111,7 @@ public sealed class StoreWriterTests : IDisposable
         Assert.Contains($"name: '{name.Replace("'", "''", StringComparison.Ordinal)}'", experimentMeta, StringComparison.Ordinal);
         Assert.Contains($"experiment_id: '{experimentId}'", runMeta, StringComparison.Ordinal);
         Assert.Contains($"run_name: '{name.Replace("'", "''", StringComparison.Ordinal)}'", runMeta, StringComparison.Ordinal);
-        var read = new MlflowStoreReader(_root);
+        var read = new FileTrackingStore(_root);
         Assert.Equal(name, Assert.Single(read.ReadExperiments()).Name);
         Assert.Equal(name, Assert.Single(read.ReadRuns(experimentId)).RunName);
     }
@@ -246,9 +248,9 @@ public sealed class StoreWriterTests : IDisposable
         var v2 = registry.RegisterVersion("LatentLens-SVD", experimentId, runs[1].RunId);
         registry.SetAlias("LatentLens-SVD", "champion", v2);
 
-        var model = Assert.Single(new MlflowStoreReader(_root).ReadRegisteredModels());
+        var model = Assert.Single(new FileTrackingStore(_root).ReadRegisteredModels());
         Assert.Equal([1, 2], model.Versions.Select(v => v.Version));
-        Assert.Equal(runs[1].RunId, model.VersionByAlias("champion")!.RunId);
+        Assert.Equal(runs[1].RunId, model.Versions.Single(v => v.Version == model.Aliases["champion"]).RunId);
         Assert.Equal("2", File.ReadAllText(Path.Combine(_root, "models", "LatentLens-SVD", "aliases", "champion")));
         Assert.Contains("champion: '2'", File.ReadAllText(Path.Combine(_root, "models", "LatentLens-SVD", "meta.yaml")), StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => registry.SetAlias("LatentLens-SVD", "latest", 1));
@@ -259,7 +261,7 @@ public sealed class StoreWriterTests : IDisposable
     [Fact]
     public void TwoWritersAtOnceNeverCorruptEachOther()
     {
-        var store = new MlflowStore(_root);
+        var store = new FileTrackingStore(_root);
         var ids = new string[8];
         Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, n =>
         {
@@ -274,9 +276,10 @@ public sealed class StoreWriterTests : IDisposable
         });
 
         Assert.Single(ids.Distinct());
-        var reader = new MlflowStoreReader(_root);
-        var runs = reader.ReadRuns(ids[0]);
-        Assert.Empty(reader.Problems);
+        var reader = new FileTrackingStore(_root);
+        var problems = new ProblemSink();
+        var runs = reader.ReadRuns(ids[0], problems);
+        Assert.Empty(problems.Problems);
         Assert.Equal(8, runs.Count);
         Assert.All(runs, r => Assert.Equal(20, r.MetricHistories["train_rmse"].Count));
         Assert.Empty(Directory.EnumerateFiles(_root, AtomicFileTempPattern));

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace LatentLens.Api.Tracking.FileStore;
 
 /// <summary>The model registry of the file store (<c>models/</c>): versions of a registered model and their aliases.</summary>
-internal sealed class ModelRegistry(MlflowStore store)
+internal sealed class ModelRegistry(FileTrackingStore store)
 {
     /// <summary>
     /// Registers the model artifact of a run as the next version of <paramref name="modelName"/>, or returns the
@@ -28,7 +28,7 @@ internal sealed class ModelRegistry(MlflowStore store)
         using var @lock = StoreLock.Acquire(store.Root, TimeSpan.FromSeconds(30));
         var folder = Path.Combine(store.Root, "models", modelName);
         var now = MlflowNames.Now();
-        var existing = new RegistryReader(store.Root, new ProblemSink()).FindRegisteredModel(modelName);
+        var existing = store.FindRegisteredModel(modelName);
         if (existing?.Versions.LastOrDefault(v => v.RunId == runId) is { } registered)
         {
             return registered.Version;
@@ -67,7 +67,7 @@ internal sealed class ModelRegistry(MlflowStore store)
         }
 
         using var @lock = StoreLock.Acquire(store.Root, TimeSpan.FromSeconds(30));
-        var model = new RegistryReader(store.Root, new ProblemSink()).FindRegisteredModel(modelName)
+        var model = store.FindRegisteredModel(modelName)
             ?? throw new InvalidOperationException($"There is no registered model '{modelName}'.");
         if (model.Versions.All(v => v.Version != version))
         {

@@ -6,13 +6,13 @@ namespace LatentLens.Api.Tracking.FileStore;
 /// <summary>One run being written. Its <c>meta.yaml</c> says RUNNING until <see cref="End"/>.</summary>
 internal sealed class RunWriter : IRunWriter
 {
-    private readonly MlflowStore _store;
+    private readonly FileTrackingStore _store;
     private readonly string _runName;
     private readonly string _userId;
     private readonly long _startTime;
     private readonly Dictionary<string, StringBuilder> _metricLines = new(StringComparer.Ordinal);
 
-    internal RunWriter(MlflowStore store, string experimentId, string runId, string runName, string userId, long startTime)
+    internal RunWriter(FileTrackingStore store, string experimentId, string runId, string runName, string userId, long startTime)
     {
         _store = store;
         ExperimentId = experimentId;
@@ -104,7 +104,7 @@ internal sealed class RunWriter : IRunWriter
     /// <summary>Links a dataset of the experiment to this run as an input (context: training, evaluation, ...).</summary>
     public void LogInput(string datasetId, string context)
     {
-        var inputId = MlflowStore.Md5Hex($"{datasetId}\n{RunId}");
+        var inputId = FileTrackingStore.Md5Hex($"{datasetId}\n{RunId}");
         _store.WriteYaml(Path.Combine(Folder, "inputs", inputId, "meta.yaml"), new Dictionary<string, object?>
         {
             ["destination_id"] = RunId,

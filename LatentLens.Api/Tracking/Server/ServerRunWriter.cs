@@ -14,13 +14,13 @@ internal sealed class ServerRunWriter : IRunWriter
     private const int MaxParams = 100;
     private const int MaxTags = 100;
     private static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(2);
-    private readonly MlflowServerStore _store;
+    private readonly ServerTrackingStore _store;
     private readonly List<MlflowKeyValue> _params = [];
     private readonly List<MlflowKeyValue> _tags = [];
     private readonly List<MlflowMetric> _metrics = [];
     private readonly Stopwatch _sinceFlush = Stopwatch.StartNew();
 
-    internal ServerRunWriter(MlflowServerStore store, string experimentId, string runId, string artifactUri)
+    internal ServerRunWriter(ServerTrackingStore store, string experimentId, string runId, string artifactUri)
     {
         _store = store;
         ExperimentId = experimentId;
@@ -103,7 +103,7 @@ internal sealed class ServerRunWriter : IRunWriter
         }
 
         Flush();
-        _store.Client.Post("runs/update", new UpdateRunRequest(RunId, MlflowServerStore.StatusName(status), endTime), MlflowJson.Default.UpdateRunRequest, MlflowJson.Default.Empty);
+        _store.Client.Post("runs/update", new UpdateRunRequest(RunId, ServerTrackingStore.StatusName(status), endTime), MlflowJson.Default.UpdateRunRequest, MlflowJson.Default.Empty);
         EndedWith = status;
     }
 

@@ -31,7 +31,7 @@ internal static class StoreMigration
     public const string SourceRunTag = "latentlens.source_run_id";
     public const string CompleteTag = "latentlens.migration";
 
-    public static MigrationSummary Migrate(MlflowStore source, MlflowServerStore target, Action<string>? progress = null)
+    public static MigrationSummary Migrate(FileTrackingStore source, ServerTrackingStore target, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -41,14 +41,13 @@ internal static class StoreMigration
         }
 
         var problems = new ProblemSink();
-        var experiments = new ExperimentReader(source.Root, problems).ReadExperiments();
-        var runReader = new RunReader(source.Root, problems);
+        var experiments = source.ReadExperiments(problems);
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         var toCopy = new List<(RunInfo Source, ServerRunWriter Target)>();
         int already = 0, redone = 0, artifacts = 0;
         foreach (var experiment in experiments)
         {
-            var runs = runReader.ReadRuns(experiment.Id);
+            var runs = source.ReadRuns(experiment.Id, problems);
             var targetExperiment = target.GetOrCreateExperiment(experiment.Name);
             foreach (var (key, value) in experiment.Tags)
             {
@@ -130,26 +129,26 @@ internal static class StoreMigration
             writer.End(run.Status, failure: null, run.Status == RunStatus.Running ? null : run.EndTime);
         }
 
-        var (created, existed, aliases, skipped) = MigrateRegistry(source.Root, target, ids, problems);
+        var (created, existed, aliases, skipped) = MigrateRegistry(source, target, ids, problems);
         return new MigrationSummary(experiments.Count, toCopy.Count, already, redone, artifacts, created, existed, aliases,
             [.. skipped, .. problems.Problems.Select(p => $"not copied, unreadable: {p}")]);
     }
 
-    private static (int Created, int Existed, List<string> Aliases, List<string> Skipped) MigrateRegistry(string root, MlflowServerStore target, Dictionary<string, string> ids, ProblemSink problems)
+    private static (int Created, int Existed, List<string> Aliases, List<string> Skipped) MigrateRegistry(FileTrackingStore source, ServerTrackingStore target, Dictionary<string, string> ids, ProblemSink problems)
     {
         int created = 0, existed = 0;
         var aliases = new List<string>();
         var skipped = new List<string>();
+        var root = source.Root;
         var models = Path.Combine(root, "models");
         if (!Directory.Exists(models))
         {
             return (0, 0, aliases, skipped);
         }
 
-        var registry = new RegistryReader(root, problems);
         foreach (var folder in Directory.EnumerateDirectories(models).Order(StringComparer.Ordinal))
         {
-            if (registry.FindRegisteredModel(Path.GetFileName(folder)) is not { } model)
+            if (source.FindRegisteredModel(Path.GetFileName(folder), problems) is not { } model)
             {
                 continue;
             }
@@ -204,7 +203,7 @@ internal static class StoreMigration
     }
 
     /// <summary>The registered model itself: created with the description and tags it has in the file store (set again on every migration: idempotent).</summary>
-    private static void CopyModelMetadata(MlflowServerStore target, RegisteredModelInfo model)
+    private static void CopyModelMetadata(ServerTrackingStore target, RegisteredModelInfo model)
     {
         try
         {

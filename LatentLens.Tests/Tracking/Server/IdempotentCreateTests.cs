@@ -18,7 +18,7 @@ public sealed class IdempotentCreateTests(MlflowServerFixture fixture) : IDispos
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private MlflowServerStore Store(DropFirstReply proxy) =>
+    private ServerTrackingStore Store(DropFirstReply proxy) =>
         new(new MlflowServerSettings(fixture.Server.Uri) { MaxRetries = 3, FirstRetryDelay = TimeSpan.FromMilliseconds(20) }, Path.Combine(_dir, "cache"), proxy);
 
     [RequiresMlflowServerFact]

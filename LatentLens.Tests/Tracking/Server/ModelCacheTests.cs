@@ -23,7 +23,7 @@ public sealed class ModelCacheTests : IDisposable
     {
         using var server = await MlflowServer.StartAsync();
         var model = LatentLensConventions.RegisteredModelName;
-        using var store = new MlflowServerStore(new MlflowServerSettings(server.Uri), Path.Combine(_dir, "cache"));
+        using var store = new ServerTrackingStore(new MlflowServerSettings(server.Uri), Path.Combine(_dir, "cache"));
         var experimentId = store.GetOrCreateExperiment(LatentLensConventions.ExperimentName);
         var data = ApiStore.Data();
         var recorder = new TrainingRecorder(store, experimentId) { GitCommit = null };
@@ -35,7 +35,7 @@ public sealed class ModelCacheTests : IDisposable
             versions.Add((store.RegisterVersion(model, experimentId, run.RunId), run.RunId));
         }
 
-        var serving = new ModelStore(store, NullLogger<ModelStore>.Instance);
+        var serving = new ServedModel(store, NullLogger<ServedModel>.Instance);
         var seen = new HashSet<string>();
         for (var promotion = 0; promotion < 20; promotion++)
         {

@@ -25,7 +25,7 @@ public sealed class ServerOutageTests : IDisposable
     {
         using var server = await MlflowServer.StartAsync();
         string runId;
-        using (var store = new MlflowServerStore(new MlflowServerSettings(server.Uri), Path.Combine(_dir, "trainer-cache")))
+        using (var store = new ServerTrackingStore(new MlflowServerSettings(server.Uri), Path.Combine(_dir, "trainer-cache")))
         {
             var experimentId = store.GetOrCreateExperiment(LatentLensConventions.ExperimentName);
             var data = ApiStore.Data();

@@ -25,7 +25,7 @@ public sealed class TrackingServerErrorTests : IDisposable
         Assert.Single(error.TrimEnd().Split('\n'));
     }
 
-    private MlflowServerStore Store(string url, int retries = 2) =>
+    private ServerTrackingStore Store(string url, int retries = 2) =>
         new(new MlflowServerSettings(new Uri(url)) { MaxRetries = retries, FirstRetryDelay = TimeSpan.FromMilliseconds(10) }, Path.Combine(_dir, "cache"));
 
     [Fact]
@@ -130,12 +130,12 @@ public sealed class TrackingServerErrorTests : IDisposable
 
         var bearerSettings = MlflowServerSettings.FromEnvironment(new Uri(stub.Url), bearer.GetValueOrDefault);
         var basicSettings = MlflowServerSettings.FromEnvironment(new Uri(stub.Url), basic.GetValueOrDefault);
-        using (var store = (MlflowServerStore)TrackingStores.Open(stub.Url, Path.Combine(_dir, "cache"), bearer.GetValueOrDefault))
+        using (var store = (ServerTrackingStore)TrackingStoreFactory.Open(stub.Url, Path.Combine(_dir, "cache"), bearer.GetValueOrDefault))
         {
             Assert.Null(store.FindExperiment("x"));
         }
 
-        using (var store = (MlflowServerStore)TrackingStores.Open(stub.Url, Path.Combine(_dir, "cache"), basic.GetValueOrDefault))
+        using (var store = (ServerTrackingStore)TrackingStoreFactory.Open(stub.Url, Path.Combine(_dir, "cache"), basic.GetValueOrDefault))
         {
             Assert.Null(store.FindExperiment("x"));
         }
@@ -155,11 +155,11 @@ public sealed class TrackingServerErrorTests : IDisposable
     [InlineData("file:///tmp/somewhere/mlruns", false)]
     public void ATrackingUriOpensAServerOrAFileStore(string uri, bool server)
     {
-        var store = TrackingStores.Open(uri, Path.Combine(_dir, "cache"));
+        var store = TrackingStoreFactory.Open(uri, Path.Combine(_dir, "cache"));
         (store as IDisposable)?.Dispose();
 
-        Assert.Equal(server, store is MlflowServerStore);
-        if (store is MlflowStore file)
+        Assert.Equal(server, store is ServerTrackingStore);
+        if (store is FileTrackingStore file)
         {
             Assert.Equal("mlruns", Path.GetFileName(file.Root));
             Assert.Equal(uri.StartsWith("file:///", StringComparison.Ordinal) ? "/tmp/somewhere/mlruns" : Path.GetFullPath("mlruns"), file.Root);
@@ -226,12 +226,12 @@ public sealed class TrackingServerErrorTests : IDisposable
     [InlineData("s3://bucket/1/abc/artifacts", null)]
     [InlineData("/var/mlruns/1/abc/artifacts", null)]
     public void ProxiedArtifactUrisMapToTheProxysPaths(string artifactUri, string? proxyPath) =>
-        Assert.Equal(proxyPath, MlflowServerStore.ProxyPath(artifactUri));
+        Assert.Equal(proxyPath, ServerTrackingStore.ProxyPath(artifactUri));
 
     [Fact]
     public void TheFileStoreReadsAWholeMetricHistoryThroughTheInterface()
     {
-        ITrackingStore store = new MlflowStore(Path.Combine(_dir, "mlruns"));
+        ITrackingStore store = new FileTrackingStore(Path.Combine(_dir, "mlruns"));
         var experiment = store.GetOrCreateExperiment("e");
         var run = store.StartRun(experiment, "r", "u");
         run.LogMetric("m", 1, 0, 1000);

@@ -117,7 +117,7 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
         Assert.True(exit == 0, error + output);
         Assert.Contains("8 run(s) copied, 0 already there", output, StringComparison.Ordinal);
 
-        var source = new MlflowStoreReader(mlruns);
+        var source = new FileTrackingStore(mlruns);
         var experiment = Assert.Single(source.ReadExperiments(), e => e.Name == LatentLensConventions.ExperimentName);
         var sourceRuns = source.ReadRuns(experiment.Id);
         Assert.Equal(8, sourceRuns.Count);
@@ -172,7 +172,7 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
         var versions = await rest.VersionsAsync(Model);
         Assert.Equal(registry.Versions.Count, versions.Count);
         Assert.Equal(registry.Versions.Select(v => ids[v.RunId]).Order(), versions.Select(v => v.GetProperty("run_id").GetString()!).Order());
-        Assert.Equal(ids[registry.VersionByAlias(LatentLensConventions.ChampionAlias)!.RunId], (await rest.AliasAsync(Model, LatentLensConventions.ChampionAlias)).RunId);
+        Assert.Equal(ids[registry.Versions.Single(v => v.Version == registry.Aliases[LatentLensConventions.ChampionAlias]).RunId], (await rest.AliasAsync(Model, LatentLensConventions.ChampionAlias)).RunId);
 
         (exit, output, error) = await ServerTestSupport.RunCliAsync("migrate", "--mlruns", mlruns, "--tracking-uri", server.Url);
         Assert.True(exit == 0, error + output);

@@ -1,11 +1,12 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Numerics;
+using LatentLens.Api.Tracking;
 
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Tracking.Artifacts;
 
 /// <summary>
 /// The <c>model/</c> artifact of a run, format version 1: an <c>MLmodel</c> file with a

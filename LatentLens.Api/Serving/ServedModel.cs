@@ -18,7 +18,7 @@ internal sealed record ModelRejection(ModelOrigin? Origin, string Reason);
 /// checked completely before the swap; one that fails to load is rejected with a warning and the
 /// previous model keeps serving.
 /// </summary>
-internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> logger)
+internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> logger)
 {
     private readonly Lock _reloadLock = new();
     private readonly Dictionary<string, (ModelOrigin Origin, string Reason)> _rejected = new(StringComparer.Ordinal);
@@ -160,7 +160,7 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
             }
 
             failedRuns.Add(candidate.RunId);
-            failures.Add(Failure(candidate, reason));
+            failures.Add(ChampionResolver.Failure(candidate, reason));
             if (isFirst)
             {
                 firstChoiceFailed = new ModelRejection(candidate, reason);
@@ -207,32 +207,22 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
         activity?.SetTag("latentlens.model.version", candidate.Version);
         activity?.SetTag("latentlens.model.chosen_by", candidate.ChosenBy);
         var clock = Stopwatch.StartNew();
-        try
+        if (ChampionResolver.TryLoad(tracking, candidate, out reason) is not { } saved)
         {
-            if (candidate.Defect is not null || candidate.Run is null)
-            {
-                throw new InvalidDataException(candidate.Defect ?? $"the run {candidate.RunId} could not be read");
-            }
-
-            var origin = WithReason(candidate, failures);
-            var loaded = new LoadedModel(tracking.LoadModel(candidate.Run), origin, DateTimeOffset.UtcNow);
-            Volatile.Write(ref _current, loaded);
-            _rejected.Remove(candidate.Pointer);
-            _reportedNoModel = false;
-            LatentLensTelemetry.SetModelVersion(origin.Version ?? 0);
-            Log.ModelLoaded(logger, origin.RunName, origin.RunId, origin.Version, Location, clock.ElapsedMilliseconds);
-            ReportFallback(origin);
-            reason = string.Empty;
-            return true;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            _rejected[candidate.Pointer] = (candidate, ex.Message);
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            Log.ModelRejected(logger, candidate.RunName, candidate.RunId, ex.Message, Current is null ? "Trying the next candidate" : "The previous model keeps serving");
-            reason = ex.Message;
+            _rejected[candidate.Pointer] = (candidate, reason);
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+            Log.ModelRejected(logger, candidate.RunName, candidate.RunId, reason, Current is null ? "Trying the next candidate" : "The previous model keeps serving");
             return false;
         }
+
+        var origin = WithReason(candidate, failures);
+        Volatile.Write(ref _current, new LoadedModel(saved, origin, DateTimeOffset.UtcNow));
+        _rejected.Remove(candidate.Pointer);
+        _reportedNoModel = false;
+        LatentLensTelemetry.SetModelVersion(origin.Version ?? 0);
+        Log.ModelLoaded(logger, origin.RunName, origin.RunId, origin.Version, Location, clock.ElapsedMilliseconds);
+        ReportFallback(origin);
+        return true;
     }
 
     /// <summary>A fallback's reason: what failed to load before it, then why the store's earlier rules did not apply.</summary>
@@ -240,10 +230,6 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
         candidate.ChosenBy == ChosenByRule.Champion
             ? candidate
             : candidate with { FallbackReason = string.Join("; ", failures.Append(candidate.FallbackReason).Where(r => !string.IsNullOrEmpty(r)).Distinct()) };
-
-    private static string Failure(ModelOrigin candidate, string reason) => candidate.Defect is not null && candidate.ChosenBy == ChosenByRule.Champion
-        ? $"the champion (version {candidate.Version}) cannot be served: {reason}"
-        : $"{(candidate.ChosenBy == ChosenByRule.Champion ? "the champion" : candidate.ChosenBy)} ({(candidate.Version is { } v ? $"version {v}, " : string.Empty)}run {candidate.RunId}) failed to load: {reason}";
 
     private void ReportFallback(ModelOrigin origin)
     {
@@ -278,7 +264,7 @@ internal sealed class ModelStore(ITrackingStore tracking, ILogger<ModelStore> lo
 /// every bind mount (Docker Desktop, network shares), and reading the registry's few small files
 /// every couple of seconds costs nothing.
 /// </summary>
-internal sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
+internal sealed class ModelWatcher(ServedModel served, IOptions<LatentLensOptions> options, ILogger<ModelWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -287,11 +273,11 @@ internal sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions>
         {
             try
             {
-                store.Reload();
+                served.Reload();
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Log.WatchFailed(logger, store.Location, ex);
+                Log.WatchFailed(logger, served.Location, ex);
             }
 
             try
@@ -307,13 +293,13 @@ internal sealed class ModelWatcher(ModelStore store, IOptions<LatentLensOptions>
 }
 
 /// <summary>Ready once a model is loaded: the readiness endpoint and the dashboard's health use it.</summary>
-internal sealed class ModelReadyHealthCheck(ModelStore store) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+internal sealed class ModelReadyHealthCheck(ServedModel served) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(store.Current is { } model
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(Describe(model.Origin, store.Rejection))
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"No model loaded from {store.Location}"));
+        Task.FromResult(served.Current is { } model
+            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(Describe(model.Origin, served.Rejection))
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"No model loaded from {served.Location}"));
 
     private static string Describe(ModelOrigin served, ModelRejection? rejection)
     {

@@ -5,7 +5,7 @@ using LatentLens.Api.Recommender.Models;
 using MathNet.Numerics.LinearAlgebra;
 using MathNet.Numerics.LinearAlgebra.Factorization;
 
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Training;
 
 /// <summary>
 /// A picture of the items in latent space: the item factors projected on their first two principal

@@ -6,13 +6,24 @@ namespace LatentLens.Api.Tracking.Stores;
 
 /// <summary>
 /// Opens the tracking store a tracking URI names, as MLflow's own clients read one: <c>http://</c> or
-/// <c>https://</c> is a tracking server (<see cref="MlflowServerStore"/>); a path or a <c>file:</c> URI
-/// is a file store folder (<see cref="MlflowStore"/>). One factory for the command line and the API.
+/// <c>https://</c> is a tracking server (<see cref="ServerTrackingStore"/>); a path or a <c>file:</c> URI
+/// is a file store folder (<see cref="FileTrackingStore"/>). One factory for the command line and the API.
 /// </summary>
-internal static partial class TrackingStores
+internal static partial class TrackingStoreFactory
 {
-    /// <summary>MLflow's own variable; the command line and the API honour it.</summary>
-    public const string TrackingUriVariable = "MLFLOW_TRACKING_URI";
+    /// <summary>
+    /// The one precedence rule of the API, the command line and <c>migrate</c>: the store named explicitly
+    /// (a setting or an option); else <c>$MLFLOW_TRACKING_URI</c> (looked up through <paramref name="environment"/>:
+    /// the API's configuration or the process environment); else the file store <paramref name="folder"/>
+    /// (null where there is none to fall back to). An empty value counts as not given.
+    /// </summary>
+    public static string? ChooseUri(string? explicitUri, Func<string, string?> environment, string? folder)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return explicitUri is { Length: > 0 } ? explicitUri
+            : environment(LatentLensConventions.TrackingUriVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : folder;
+    }
 
     public static bool IsServer(string uriOrPath) =>
         uriOrPath.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uriOrPath.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
@@ -28,10 +39,10 @@ internal static partial class TrackingStores
         if (IsServer(uriOrPath))
         {
             var server = ServerUri(uriOrPath);
-            return new MlflowServerStore(MlflowServerSettings.FromEnvironment(server, environment), modelCache ?? DefaultModelCache(server));
+            return new ServerTrackingStore(MlflowServerSettings.FromEnvironment(server, environment), modelCache ?? DefaultModelCache(server));
         }
 
-        return new MlflowStore(FileStorePath(uriOrPath));
+        return new FileTrackingStore(FileStorePath(uriOrPath));
     }
 
     /// <summary>The server's base URI; a malformed one is refused with a message that names it.</summary>

@@ -1,4 +1,4 @@
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Training;
 
 /// <summary>The commit the working directory is checked out at, read from <c>.git</c> without running git.</summary>
 internal static class GitInfo

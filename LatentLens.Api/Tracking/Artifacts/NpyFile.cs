@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace LatentLens.Api.Tracking;
+namespace LatentLens.Api.Tracking.Artifacts;
 
 /// <summary>
 /// NumPy's <c>.npy</c> format, version 1.0, for little-endian float32 arrays of one or two

@@ -1,9 +1,11 @@
-namespace LatentLens.Api.Tracking;
+using LatentLens.Api.Tracking;
+
+namespace LatentLens.Api.Tracking.Artifacts;
 
 /// <summary>
 /// The <c>python_function</c> flavor of a model artifact, so that MLflow's Python side loads a LatentLens
 /// model (<c>mlflow.pyfunc.load_model("runs:/RUN/model")</c>): a loader module that needs only NumPy and
-/// pandas (<c>Tracking/Python/latentlens_pyfunc.py</c>, embedded in this assembly and copied into each
+/// pandas (<c>Tracking/Artifacts/Python/latentlens_pyfunc.py</c>, embedded in this assembly and copied into each
 /// artifact's <c>code/</c>), and the environment it names.
 /// </summary>
 internal static class PythonFlavor

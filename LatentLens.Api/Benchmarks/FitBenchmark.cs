@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Models;
+
+namespace LatentLens.Api.Benchmarks;
+
+/// <summary>One split's fits: the median and best fit time, the median time of the epochs alone, test RMSE and MAE.</summary>
+internal sealed record SplitFit(string Name, int Ratings, double MedianSeconds, double BestSeconds, double MedianEpochsSeconds, double Rmse, double Mae);
+
+/// <summary><c>benchmark fit</c>'s loop: FunkSvd with Surprise's defaults (seed 0) on MovieLens 100K's u1..u5 splits.</summary>
+internal static class FitBenchmark
+{
+    /// <summary>
+    /// Each split's fits, as each split is done: first <paramref name="warmupFits"/> untimed fits on the first
+    /// split (the JIT tiers the code up over the first fits), then <paramref name="repeat"/> timed fits per split.
+    /// </summary>
+    public static IEnumerable<SplitFit> Run(IReadOnlyList<(string Name, string Train, string Test)> splits, int repeat, int warmupFits)
+    {
+        ArgumentNullException.ThrowIfNull(splits);
+        var warmup = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
+        for (var w = 0; w < warmupFits; w++)
+        {
+            new FunkSvd(new FunkSvdOptions()).Fit(warmup);
+        }
+
+        foreach (var (name, trainFile, testFile) in splits)
+        {
+            var trainset = Trainset.Build(RatingReaders.ReadTabSeparated(trainFile, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
+            var test = RatingReaders.ReadTabSeparated(testFile, RatingReaders.MovieLens100kScale);
+            var times = new List<double>();
+            var epochTimes = new List<double>();
+            FactorModel? model = null;
+            for (var r = 0; r < repeat; r++)
+            {
+                var last = default(EpochReport);
+                var clock = Stopwatch.StartNew();
+                model = new FunkSvd(new FunkSvdOptions()).Fit(trainset, e => last = e);
+                times.Add(clock.Elapsed.TotalSeconds);
+                epochTimes.Add(last.Elapsed.TotalSeconds);
+            }
+
+            times.Sort();
+            epochTimes.Sort();
+            var predictions = Evaluator.Predict(model!, test);
+            yield return new SplitFit(name, trainset.Count, times[times.Count / 2], times[0], epochTimes[epochTimes.Count / 2], Accuracy.Rmse(predictions), Accuracy.Mae(predictions));
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using LatentLens.Api.Recommender.Data;
+
+namespace LatentLens.Api.Cli;
+
+/// <summary>
+/// How every command ends on an error it expects: one line <c>error: ...</c> on stderr and exit code 1, never
+/// a stack trace; a cancelled one says so and exits 130. Anything else is a bug and keeps its stack trace.
+/// </summary>
+internal static class CliErrors
+{
+    /// <summary>
+    /// The exceptions that mean "a clear error, exit 1": bad arguments or settings, bad data, a store that
+    /// refuses (a run that is not there, a tracking server down or erroring), files that cannot be read or written.
+    /// </summary>
+    public static bool IsClear(Exception ex) =>
+        ex is ArgumentException or InvalidOperationException or DataFormatException or InvalidDataException or IOException or UnauthorizedAccessException;
+
+    public static int Run(ParseResult parse, Func<int> action)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            return action();
+        }
+        catch (Exception ex) when (IsClear(ex))
+        {
+            return Report(parse, ex);
+        }
+    }
+
+    public static int Run(ParseResult parse, Action action)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        return Run(parse, () =>
+        {
+            action();
+            return 0;
+        });
+    }
+
+    public static async Task<int> RunAsync(ParseResult parse, Func<Task<int>> action)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            return await action();
+        }
+        catch (Exception ex) when (IsClear(ex))
+        {
+            return Report(parse, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            parse.InvocationConfiguration.Error.WriteLine("Cancelled.");
+            return 130;
+        }
+    }
+
+    private static int Report(ParseResult parse, Exception ex)
+    {
+        parse.InvocationConfiguration.Error.WriteLine($"error: {ex.Message}");
+        return 1;
+    }
+}
