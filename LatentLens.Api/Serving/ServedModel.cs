@@ -85,22 +85,20 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
             reload = _pending;
         }
 
-        var finished = await Task.WhenAny(reload, Task.Delay(bound, cancellationToken));
-        var serving = Current is { } current ? $"{current.Origin.RunName}{VersionText(current.Origin)} keeps serving" : "no model is serving";
-        if (finished != reload)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Log.ReloadSlow(logger, bound.TotalSeconds);
-            return new ReloadResult(false, Current is not null, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Location} did not answer within {bound.TotalSeconds:0.#} s; {serving}, and the reload goes on in the background."), Current?.Origin) { StoreFailed = true };
-        }
-
+        string Serving() => Current is { } current ? $"{current.Origin.RunName}{VersionText(current.Origin)} keeps serving" : "no model is serving";
         try
         {
-            return await reload;
+            return await reload.WaitAsync(bound, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Log.ReloadSlow(logger, bound.TotalSeconds);
+            return new ReloadResult(false, Current is not null, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Location} did not answer within {bound.TotalSeconds:0.#} s; {Serving()}, and the reload goes on in the background."), Current?.Origin) { StoreFailed = true };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            return new ReloadResult(false, Current is not null, $"Reading {Location} failed: {ex.Message}; {serving}.", Current?.Origin) { StoreFailed = true };
+            // The reload itself threw (the store could not be read): an answer, not a 500.
+            return new ReloadResult(false, Current is not null, $"Reading {Location} failed: {ex.Message}; {Serving()}.", Current?.Origin) { StoreFailed = true };
         }
     }
 
@@ -122,6 +120,16 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
                 continue;
             }
 
+            if (current is not null && current.Origin.ChosenBy == ChosenByRule.Champion && candidate.ChosenBy != ChosenByRule.Champion)
+            {
+                // The champion rule chose what serves; now it chooses nothing servable (an alias moved to a
+                // version that does not exist, a champion rejected above), even when the fallback would pick the
+                // very files that serve: they stay served as the champion that was promoted. A fallback rule is for a start with
+                // nothing loaded: it never replaces the model a person promoted.
+                Rejection = firstChoiceFailed ?? new ModelRejection(null, candidate.FallbackReason ?? "the champion rule chooses no model");
+                return new ReloadResult(false, true, $"Not replacing the champion {current.Origin.RunName}: {Rejection.Reason}", current.Origin);
+            }
+
             if (current is not null && candidate.Pointer == current.Origin.Pointer)
             {
                 var origin = WithReason(candidate, failures);
@@ -134,15 +142,6 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
 
                 Rejection = firstChoiceFailed;
                 return new ReloadResult(false, true, "Unchanged.", origin);
-            }
-
-            if (current is not null && current.Origin.ChosenBy == ChosenByRule.Champion && candidate.ChosenBy != ChosenByRule.Champion)
-            {
-                // The champion rule chose what serves; now it chooses nothing servable (an alias moved to a
-                // version that does not exist, a champion rejected above). A fallback rule is for a start with
-                // nothing loaded: it never replaces the model a person promoted.
-                Rejection = firstChoiceFailed ?? new ModelRejection(null, candidate.FallbackReason ?? "the champion rule chooses no model");
-                return new ReloadResult(false, true, $"Not replacing the champion {current.Origin.RunName}: {Rejection.Reason}", current.Origin);
             }
 
             // A candidate rejected before is not read again until it changes or a forced reload.
@@ -299,7 +298,8 @@ internal sealed class ModelReadyHealthCheck(ServedModel served) : Microsoft.Exte
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(served.Current is { } model
             ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(Describe(model.Origin, served.Rejection))
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"No model loaded from {served.Location}"));
+            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(
+                $"No model loaded from {served.Location}{(served.Rejection is { } r ? $"; {(r.Origin is { } o ? $"{o.RunName}{(o.Version is { } v ? $" (version {v})" : string.Empty)} was rejected" : "the champion rule chooses no model")}: {r.Reason}" : string.Empty)}"));
 
     private static string Describe(ModelOrigin served, ModelRejection? rejection)
     {

@@ -104,8 +104,43 @@ public sealed class BrokenPromotionTests : IDisposable
         Assert.Contains("version 9", model.GetProperty("rejected").GetProperty("reason").GetString(), StringComparison.Ordinal);
     }
 
-    /// <summary>Copies version 5's run to a new run, damages its model and registers it as version 8, the champion.</summary>
-    private void PromoteBrokenCopy(string defect)
+    [Fact]
+    public async Task AServingChampionStaysTheChampionWhenTheAliasBreaksAndANewerVersionAppears()
+    {
+        // Version 7, the newest, is the champion; the fallback rule would pick the very same files.
+        var aliasFile = Path.Combine(_root, "models", LatentLensConventions.RegisteredModelName, "aliases", "champion");
+        await File.WriteAllTextAsync(aliasFile, "7");
+        await using var factory = new ApiFactory(_root, admin: true);
+        using var client = await factory.ReadyClientAsync();
+        using var cts = new CancellationTokenSource(Timeout);
+
+        await File.WriteAllTextAsync(aliasFile, "9", cts.Token);
+        using (var reload = await client.PostAsync("/admin/reload", null, cts.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        }
+
+        var model = await client.GetFromJsonAsync<JsonElement>("/model", cts.Token);
+        Assert.Equal(7, model.GetProperty("version").GetInt32());
+        Assert.Equal("champion", model.GetProperty("chosenBy").GetString());
+        Assert.Contains("version 9", model.GetProperty("rejected").GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // A valid version 8 registered but promoted by nobody does not take over either.
+        RegisterCopy("none", promote: false);
+        using (var reload = await client.PostAsync("/admin/reload", null, cts.Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+        }
+
+        model = await client.GetFromJsonAsync<JsonElement>("/model", cts.Token);
+        Assert.Equal(7, model.GetProperty("version").GetInt32());
+        Assert.Equal("champion", model.GetProperty("chosenBy").GetString());
+    }
+
+    private void PromoteBrokenCopy(string defect) => RegisterCopy(defect, promote: true);
+
+    /// <summary>Copies version 5's run to a new run, damages its model (unless "none") and registers it as version 8.</summary>
+    private void RegisterCopy(string defect, bool promote)
     {
         var runId = Guid.NewGuid().ToString("N");
         var source = Path.Combine(_root, ExperimentId, ChampionRun);
@@ -134,6 +169,8 @@ public sealed class BrokenPromotionTests : IDisposable
                     return true;
                 });
                 break;
+            case "none":
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(defect), defect, null);
         }
@@ -141,7 +178,10 @@ public sealed class BrokenPromotionTests : IDisposable
         var registry = new ModelRegistry(new FileTrackingStore(_root));
         var version = registry.RegisterVersion(LatentLensConventions.RegisteredModelName, ExperimentId, runId);
         Assert.Equal(8, version);
-        registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);
+        if (promote)
+        {
+            registry.SetAlias(LatentLensConventions.RegisteredModelName, LatentLensConventions.ChampionAlias, version);
+        }
     }
 
     /// <summary>Rewrites a version-1 .npy file in place; the callback gets the bytes and where the data starts.</summary>

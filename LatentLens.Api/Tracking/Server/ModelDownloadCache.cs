@@ -23,9 +23,12 @@ internal sealed class ModelDownloadCache
 
     public int Keep { get; }
 
-    /// <summary>The run ids with a model in the cache. Only folders named as run ids are the cache's: nothing else is ever pruned.</summary>
+    /// <summary>
+    /// The run ids with a model in the cache. Only folders named as a tracking server names runs (32 hexadecimal
+    /// digits) are the cache's: nothing else in the folder is ever pruned, should it be shared with other data.
+    /// </summary>
     public IReadOnlyList<string> CachedRuns => Directory.Exists(Root)
-        ? [.. Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(MlflowNames.IsRunId)]
+        ? [.. Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>().Where(name => name.Length == 32 && name.All(char.IsAsciiHexDigitLower))]
         : [];
 
     /// <summary>

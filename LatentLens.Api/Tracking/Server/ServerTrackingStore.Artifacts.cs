@@ -66,52 +66,58 @@ internal sealed partial class ServerTrackingStore
     }
 
     /// <summary>
-    /// Downloads the run's <c>model/</c> into the cache (once) and loads it. Another replica sharing the cache may
-    /// prune the folder between the download and the load: then it is downloaded again, once.
+    /// Downloads the run's <c>model/</c> into the cache (once) and loads it. A cached copy that does not load (pruned
+    /// under this replica by another sharing the cache) is downloaded again, once (<see cref="ModelDownloadCache.Load"/>).
     /// </summary>
     public SavedModel LoadModel(RunInfo run)
     {
-        try
-        {
-            return ModelArtifact.Load(DownloadModel(run));
-        }
-        catch (Exception ex) when (ex is DirectoryNotFoundException or FileNotFoundException)
-        {
-            return ModelArtifact.Load(DownloadModel(run));
-        }
+        CheckRunId(run);
+        return Translate(run, () => Cache.Load(run.RunId, ModelArtifact.ArtifactPath, partial => Fetch(run, partial), ModelArtifact.Load));
     }
 
     /// <summary>The run's <c>model/</c> folder in the local cache (<see cref="ModelDownloadCache"/>), downloaded first if it is not there.</summary>
     public string DownloadModel(RunInfo run)
+    {
+        CheckRunId(run);
+        return Translate(run, () => Cache.GetOrAdd(run.RunId, ModelArtifact.ArtifactPath, partial => Fetch(run, partial)));
+    }
+
+    private static void CheckRunId(RunInfo run)
     {
         ArgumentNullException.ThrowIfNull(run);
         if (!MlflowNames.IsRunId(run.RunId))
         {
             throw new InvalidDataException($"'{run.RunId}' is not a run id.");
         }
+    }
 
+    /// <summary>Every file of the run's <c>model/</c> into <paramref name="partial"/>.</summary>
+    private void Fetch(RunInfo run, string partial)
+    {
+        var files = ListArtifacts(run.RunId, ModelArtifact.ArtifactPath, recursive: true);
+        if (!files.Any(f => f.Path == $"{ModelArtifact.ArtifactPath}/MLmodel"))
+        {
+            throw new InvalidDataException($"run {run.RunId} has no {ModelArtifact.ArtifactPath}/MLmodel on {Location}");
+        }
+
+        foreach (var file in files)
+        {
+            if (file.Path.Split('/').Any(part => part is "" or "." or ".."))
+            {
+                throw new InvalidDataException($"the artifact path '{file.Path}' of run {run.RunId} is not a plain relative path");
+            }
+
+            var destination = Path.Combine(partial, file.Path.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.WriteAllBytes(destination, DownloadArtifact(run.RunId, run.ArtifactUri, file.Path));
+        }
+    }
+
+    private static T Translate<T>(RunInfo run, Func<T> download)
+    {
         try
         {
-            return Cache.GetOrAdd(run.RunId, ModelArtifact.ArtifactPath, partial =>
-            {
-                var files = ListArtifacts(run.RunId, ModelArtifact.ArtifactPath, recursive: true);
-                if (!files.Any(f => f.Path == $"{ModelArtifact.ArtifactPath}/MLmodel"))
-                {
-                    throw new InvalidDataException($"run {run.RunId} has no {ModelArtifact.ArtifactPath}/MLmodel on {Location}");
-                }
-
-                foreach (var file in files)
-                {
-                    if (file.Path.Split('/').Any(part => part is "" or "." or ".."))
-                    {
-                        throw new InvalidDataException($"the artifact path '{file.Path}' of run {run.RunId} is not a plain relative path");
-                    }
-
-                    var destination = Path.Combine(partial, file.Path.Replace('/', Path.DirectorySeparatorChar));
-                    Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                    File.WriteAllBytes(destination, DownloadArtifact(run.RunId, run.ArtifactUri, file.Path));
-                }
-            });
+            return download();
         }
         catch (TrackingServerException ex) when (ex.Status is 404 || ex.ErrorCode == "RESOURCE_DOES_NOT_EXIST")
         {
