@@ -265,29 +265,22 @@ internal static class ImplicitAlsSolver
 
     /// <summary>y += a·x over <paramref name="length"/> floats (a multiple of 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Axpy(float a, float* x, float* y, int length)
-    {
-        if (Vector256.IsHardwareAccelerated)
-        {
-            MultiplyAdd<SgdLanes256, Vector256<float>>(a, x, y, y, length);
-        }
-        else
-        {
-            MultiplyAdd<SgdLanes128, Vector128<float>>(a, x, y, y, length);
-        }
-    }
+    private static unsafe void Axpy(float a, float* x, float* y, int length) => MultiplyAdd(a, x, y, y, length);
 
     /// <summary>x = y + a·x over <paramref name="length"/> floats (a multiple of 8).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void ScaleAdd(float a, float* x, float* y, int length)
+    private static unsafe void ScaleAdd(float a, float* x, float* y, int length) => MultiplyAdd(a, x, y, x, length);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void MultiplyAdd(float a, float* x, float* y, float* target, int length)
     {
         if (Vector256.IsHardwareAccelerated)
         {
-            MultiplyAdd<SgdLanes256, Vector256<float>>(a, x, y, x, length);
+            MultiplyAdd<SgdLanes256, Vector256<float>>(a, x, y, target, length);
         }
         else
         {
-            MultiplyAdd<SgdLanes128, Vector128<float>>(a, x, y, x, length);
+            MultiplyAdd<SgdLanes128, Vector128<float>>(a, x, y, target, length);
         }
     }
 
