@@ -23,6 +23,8 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
     private readonly Lock _reloadLock = new();
     private readonly Dictionary<string, (ModelOrigin Origin, string Reason)> _rejected = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedProblems = new(StringComparer.Ordinal);
+    private readonly Lock _pendingLock = new();
+    private Task<ReloadResult>? _pending;
     private LoadedModel? _current;
     private bool _reportedNoModel;
 
@@ -40,9 +42,10 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
 
     /// <summary>
     /// Loads the model the rules choose (<see cref="ChampionResolver.Candidates"/>) if it differs from the
-    /// one serving (or always, with <paramref name="force"/>). While a valid model serves, a candidate that
-    /// fails to load is rejected and the model serving keeps serving; with none (at start-up, or when the
-    /// serving run was deleted) the next candidate is tried. A rejected candidate is not tried again
+    /// one serving (or always, with <paramref name="force"/>). While a model chosen by the champion rule serves,
+    /// only a champion that loads replaces it: a broken champion, or an alias that points nowhere, leaves it
+    /// serving (<see cref="Rejection"/> says why). The fallback rules choose only with nothing loaded (at start-up,
+    /// or when the serving run was deleted) or while a fallback serves. A rejected candidate is not tried again
     /// until it changes or a forced reload.
     /// </summary>
     public ReloadResult Reload(bool force = false)
@@ -101,9 +104,6 @@ internal sealed class ServedModel(ITrackingStore tracking, ILogger<ServedModel> 
             return new ReloadResult(false, Current is not null, $"Reading {Location} failed: {ex.Message}; {Serving()}.", Current?.Origin) { StoreFailed = true };
         }
     }
-
-    private readonly Lock _pendingLock = new();
-    private Task<ReloadResult>? _pending;
 
     private ReloadResult Choose(ProblemSink sink, LoadedModel? current, bool currentDeleted)
     {

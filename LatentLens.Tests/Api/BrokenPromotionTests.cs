@@ -102,6 +102,7 @@ public sealed class BrokenPromotionTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
         Assert.Equal(5, model.GetProperty("version").GetInt32());
         Assert.Contains("version 9", model.GetProperty("rejected").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("champion", model.GetProperty("chosenBy").GetString());
     }
 
     [Fact]

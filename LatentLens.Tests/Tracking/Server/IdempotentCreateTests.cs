@@ -11,6 +11,7 @@ namespace LatentLens.Tests.Tracking.Server;
 /// client's handler chain that lets the server act on the first <c>runs/create</c> (or <c>model-versions/create</c>)
 /// and then drops its reply, as a cut connection or a gateway time-out would.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 [Collection(MlflowServerCollection.Name)]
 public sealed class IdempotentCreateTests(MlflowServerFixture fixture) : IDisposable
 {

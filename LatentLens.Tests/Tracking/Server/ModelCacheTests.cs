@@ -12,6 +12,7 @@ namespace LatentLens.Tests.Tracking.Server;
 /// The API's cache of models downloaded from MLflow 2.12.1's real server stays bounded however often the champion
 /// moves. A server of its own: the API serves the fixed registered model LatentLens-SVD, which other tests use too.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class ModelCacheTests : IDisposable
 {
     private readonly string _dir = TestPaths.NewTempFolder();

@@ -14,6 +14,7 @@ namespace LatentLens.Tests.Tracking.Server;
 /// The API over MLflow 2.12.1's real server, reached through a proxy that can stop answering: a reload asked for
 /// while the server hangs answers 503 within the configured bound, and the model loaded before keeps serving.
 /// </summary>
+[Trait(TestCategories.Key, TestCategories.Slow)]
 public sealed class ServerOutageTests : IDisposable
 {
     private readonly string _dir = TestPaths.NewTempFolder();
