@@ -41,7 +41,7 @@ internal static class BenchmarkCommand
             WriteMachine(output);
             var store = TrackingOptions.Open(parse, mlruns, trackingUri);
             using var disposeStore = store as IDisposable;
-            var (origin, saved) = BenchmarkModel.Choose(store, parse.GetValue(runId));
+            var (origin, saved) = BenchmarkModel.Choose(store, parse.GetValue(runId), parse.InvocationConfiguration.Error.WriteLine);
 
             var model = saved.Model;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -20,8 +20,10 @@ internal static class MigrateCommand
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
-            // No folder to fall back to: the --mlruns folder is the source, never the target.
-            var uri = TrackingStoreFactory.ChooseUri(parse.GetValue(trackingUri), Environment.GetEnvironmentVariable, folder: null);
+            // No folder to fall back to: the --mlruns folder is the source, never the target. A --tracking-uri given
+            // empty is refused below rather than replaced by $MLFLOW_TRACKING_URI.
+            var given = parse.GetValue(trackingUri);
+            var uri = given is not null ? given : TrackingStoreFactory.ChooseUri(null, Environment.GetEnvironmentVariable, folder: null);
             if (string.IsNullOrWhiteSpace(uri) || !TrackingStoreFactory.IsServer(uri))
             {
                 throw new ArgumentException($"migrate copies into a tracking server: give --tracking-uri http(s)://HOST:PORT (or ${LatentLensConventions.TrackingUriVariable}){(string.IsNullOrWhiteSpace(uri) ? string.Empty : $"; '{uri}' is not one")}.");

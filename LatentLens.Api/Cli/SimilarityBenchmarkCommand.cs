@@ -33,7 +33,7 @@ internal static class SimilarityBenchmarkCommand
             var error = parse.InvocationConfiguration.Error;
             var store = TrackingOptions.Open(parse, mlruns, trackingUri);
             using var disposeStore = store as IDisposable;
-            var (origin, saved) = BenchmarkModel.Choose(store, parse.GetValue(runId));
+            var (origin, saved) = BenchmarkModel.Choose(store, parse.GetValue(runId), parse.InvocationConfiguration.Error.WriteLine);
 
             var model = saved.Model;
             if (model.Factors == 0)

@@ -7,14 +7,11 @@ namespace LatentLens.Api.Cli;
 /// <summary>Options shared by the commands that read or write the MLflow store.</summary>
 internal static class TrackingOptions
 {
-    /// <summary>The environment variable the app host sets for the API; the command line honours it too.</summary>
-    public const string MlrunsEnvironmentVariable = LatentLensConventions.MlrunsPathVariable;
-
     public static Option<string> Mlruns() => new("--mlruns")
     {
-        Description = $"The MLflow file store (default: ${MlrunsEnvironmentVariable}, else ./mlruns), when neither --tracking-uri nor ${LatentLensConventions.TrackingUriVariable} names a store.",
+        Description = $"The MLflow file store (default: ${LatentLensConventions.MlrunsPathVariable}, else ./mlruns), when neither --tracking-uri nor ${LatentLensConventions.TrackingUriVariable} names a store.",
         HelpName = "DIR",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(MlrunsEnvironmentVariable) is { Length: > 0 } path ? path : "mlruns",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable(LatentLensConventions.MlrunsPathVariable) is { Length: > 0 } path ? path : "mlruns",
     };
 
     public static Option<string?> TrackingUri() => new("--tracking-uri")
@@ -44,6 +41,12 @@ internal static class TrackingOptions
         }
 
         var folder = parse.GetValue(mlruns)!;
+        if (mlrunsGiven && string.IsNullOrWhiteSpace(folder))
+        {
+            // Given but empty (an unset shell variable): never fall through to $MLFLOW_TRACKING_URI silently.
+            throw new ArgumentException("--mlruns is empty.");
+        }
+
         return TrackingStoreFactory.ChooseUri(uri ?? (mlrunsGiven ? folder : null), Environment.GetEnvironmentVariable, folder)!;
     }
 

@@ -196,7 +196,7 @@ internal sealed class TrainCommand
         }
 
         return 0;
-    });
+    }, cancellationToken);
 
     private DataSpec DataSpec(ParseResult parse) => new()
     {

@@ -73,9 +73,6 @@ internal static class ChampionResolver
 {
     public const string FallbackMetric = "rmse";
 
-    /// <summary>The first candidate (see <see cref="Candidates"/>), or null when the store has none.</summary>
-    public static ModelOrigin? Resolve(ITrackingStore store, ProblemSink problems) => Candidates(store, problems).FirstOrDefault();
-
     /// <summary>
     /// The models to try, best first: the champion (with a <see cref="ModelOrigin.Defect"/> when its run
     /// cannot be served), then the valid versions newest first, then the servable runs by <c>rmse</c>.

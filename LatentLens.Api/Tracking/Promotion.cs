@@ -32,6 +32,8 @@ internal static class Promotion
         string alias = LatentLensConventions.ChampionAlias)
     {
         ArgumentNullException.ThrowIfNull(store);
+        // A metric LatentLens does not record is refused before the store is asked anything (a server may be slow).
+        _ = Recommender.Evaluation.MetricCatalog.HigherIsBetter(metric);
         var experiment = store.FindExperiment(experimentName)
             ?? throw new InvalidOperationException($"There is no experiment '{experimentName}' in {store.Location}.");
         var best = ServableRuns.Best(store, experiment.Id, metric)

@@ -123,25 +123,38 @@ internal sealed partial class BpmfSampler
             width, stride, userFactors, itemFactors);
     }
 
+    /// <summary>
+    /// Draws every row in parallel, one scratch per worker. A draw that diverges throws out of Parallel.For wrapped
+    /// in an AggregateException: it is unwrapped here, so the caller sees the ModelDivergedException every other
+    /// draw throws (and the run is recorded as failed, with its message, instead of crashing the command).
+    /// </summary>
+    private void ForEachRow(int count, Action<int, Scratch> draw)
+    {
+        try
+        {
+            Parallel.For(0, count, () => new Scratch(_d), (row, _, scratch) =>
+            {
+                draw(row, scratch);
+                return scratch;
+            }, _ => { });
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.OfType<ModelDivergedException>().FirstOrDefault() is { } diverged)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(diverged);
+        }
+    }
+
     /// <summary>One Gibbs sweep; returns the sum of squared training errors of the new sample.</summary>
     internal double Sweep(int sample)
     {
         var random = new Random(unchecked((int)Stream(_options.Seed, sample, 0, 0)));
         _userHyper.Sample(_userRows, _trainset.UserCount, _d, random);
         Effective(_itemRows, _itemSums, _itemEffective, _trainset.ItemCount);
-        Parallel.For(0, _trainset.UserCount, () => new Scratch(_d), (u, _, scratch) =>
-        {
-            SampleUser(u, sample, scratch);
-            return scratch;
-        }, _ => { });
+        ForEachRow(_trainset.UserCount, (u, scratch) => SampleUser(u, sample, scratch));
 
         _itemHyper.Sample(_itemRows, _trainset.ItemCount, _d, random);
         Effective(_userRows, _userSums, _userEffective, _trainset.UserCount);
-        Parallel.For(0, _trainset.ItemCount, () => new Scratch(_d), (i, _, scratch) =>
-        {
-            SampleItem(i, sample, scratch);
-            return scratch;
-        }, _ => { });
+        ForEachRow(_trainset.ItemCount, (i, scratch) => SampleItem(i, sample, scratch));
 
         if (_userBlock is { } userBlock)
         {

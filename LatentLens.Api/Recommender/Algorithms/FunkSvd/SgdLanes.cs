@@ -36,6 +36,9 @@ internal interface ISgdLanes<TVector>
     static abstract TVector SumToAllLanes(TVector value);
 
     static abstract float ToScalar(TVector value);
+
+    /// <summary>The sum of all lanes in the runtime's own order (VectorN.Sum), for results that match code written with it.</summary>
+    static abstract float Sum(TVector value);
 }
 
 // The three structs below are the same forwards at three genuinely different widths (Vector128,
@@ -86,6 +89,9 @@ internal readonly struct SgdLanes128 : ISgdLanes<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToScalar(Vector128<float> value) => value.ToScalar();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> value) => Vector128.Sum(value);
 }
 
 /// <summary>256-bit lanes: AVX2, 16 registers.</summary>
@@ -138,6 +144,9 @@ internal readonly struct SgdLanes256 : ISgdLanes<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToScalar(Vector256<float> value) => value.ToScalar();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
 }
 
 /// <summary>512-bit lanes: AVX-512, 32 registers; used for rows longer than <see cref="FunkSvdRegisterKernel"/> takes.</summary>
@@ -170,4 +179,7 @@ internal readonly struct SgdLanes512 : ISgdLanes<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToScalar(Vector512<float> value) => value.ToScalar();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Numerics;

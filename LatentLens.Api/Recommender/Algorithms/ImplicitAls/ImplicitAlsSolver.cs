@@ -204,10 +204,10 @@ internal static class ImplicitAlsSolver
                 s3 = TLanes.MultiplyAdd(TLanes.Load(y3 + j), vj, s3);
             }
 
-            dots[k] = TLanes.ToScalar(TLanes.SumToAllLanes(s0));
-            dots[k + 1] = TLanes.ToScalar(TLanes.SumToAllLanes(s1));
-            dots[k + 2] = TLanes.ToScalar(TLanes.SumToAllLanes(s2));
-            dots[k + 3] = TLanes.ToScalar(TLanes.SumToAllLanes(s3));
+            dots[k] = TLanes.Sum(s0);
+            dots[k + 1] = TLanes.Sum(s1);
+            dots[k + 2] = TLanes.Sum(s2);
+            dots[k + 3] = TLanes.Sum(s3);
         }
 
         for (; k < count; k++)
