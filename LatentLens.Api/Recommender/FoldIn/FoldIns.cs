@@ -1,0 +1,61 @@
+using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Ranking;
+
+namespace LatentLens.Api.Recommender.FoldIn;
+
+/// <summary>
+/// The fold-in of each model family, by the model's algorithm name: the one table a new family adds a line to.
+/// The API, <c>train --split users</c> and <c>benchmark serve</c> all go through it, so what is measured is what is served.
+/// </summary>
+internal static class FoldIns
+{
+    private static readonly Dictionary<string, Func<SavedModel, IFoldIn>> Families = new(StringComparer.Ordinal)
+    {
+        [AlgorithmFactory.PureSvd] = saved => new PureSvdFoldIn(saved),
+        [AlgorithmFactory.Popular] = saved => new PopularFoldIn(saved),
+    };
+
+    /// <summary>The fold-in of <paramref name="saved"/>'s family, or null when the family has none.</summary>
+    public static IFoldIn? For(SavedModel saved)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        return Families.TryGetValue(saved.Model.Algorithm, out var create) ? create(saved) : null;
+    }
+
+    /// <summary>The algorithms that have a fold-in.</summary>
+    public static IReadOnlyCollection<string> Supported => Families.Keys;
+
+    [ThreadStatic]
+    private static float[]? _scores;
+
+    /// <summary>
+    /// The top k items for a folded (or trained) user, without <paramref name="excluded"/>; every item whose
+    /// <paramref name="allowed"/> entry is false is left out before the top k is taken (empty: all allowed).
+    /// </summary>
+    public static ScoredItem[] Recommend(IFoldIn foldIn, FoldedUser user, int k, ReadOnlySpan<int> excluded, ReadOnlySpan<bool> allowed = default)
+    {
+        ArgumentNullException.ThrowIfNull(foldIn);
+        var n = foldIn.Saved.Model.Items.Count;
+        var scores = _scores is { } buffer && buffer.Length >= n ? buffer : _scores = new float[n];
+        var span = scores.AsSpan(0, n);
+        foldIn.Score(user, span);
+        foreach (var item in excluded)
+        {
+            span[item] = float.NegativeInfinity;
+        }
+
+        if (!allowed.IsEmpty)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                if (!allowed[i])
+                {
+                    span[i] = float.NegativeInfinity;
+                }
+            }
+        }
+
+        return Scoring.SelectTop(span, k);
+    }
+}
