@@ -88,6 +88,8 @@ public sealed class RecordingTests : IDisposable
         Assert.Equal(model.Users.RawIds, loaded.Model.Users.RawIds);
         Assert.Equal("Movie 3 (2000)", loaded.Titles["3"]);
         Assert.Equal(saved.RatedBy(0).ToArray(), loaded.RatedBy(0).ToArray());
+        Assert.Equal(trainset.Values, loaded.RatedValues);
+        Assert.Equal(saved.RatingsBy(1).ToArray(), loaded.RatingsBy(1).ToArray());
         foreach (var r in data.Ratings.Take(50))
         {
             Assert.Equal(model.Predict(r.User, r.Item), loaded.Model.Predict(r.User, r.Item));

@@ -16,6 +16,30 @@ internal sealed record SavedModel(
     /// <summary>The dense indices of the items <paramref name="user"/> rated in training.</summary>
     public ReadOnlySpan<int> RatedBy(int user) => RatedItems.AsSpan(RatedOffsets[user], RatedOffsets[user + 1] - RatedOffsets[user]);
 
+    /// <summary>
+    /// The training rating of each entry of <see cref="RatedItems"/> (same order), so a known user's history can be
+    /// folded in again with fresh ratings added; null for an artifact written before it was saved.
+    /// </summary>
+    public float[]? RatedValues
+    {
+        get => _ratedValues;
+        init
+        {
+            if (value is not null && value.Length != RatedItems.Length)
+            {
+                throw new ArgumentException("The rated values do not match the rated items.", nameof(value));
+            }
+
+            _ratedValues = value;
+        }
+    }
+
+    private readonly float[]? _ratedValues;
+
+    /// <summary>The training ratings of <paramref name="user"/>, in the order of <see cref="RatedBy"/>; empty when not saved.</summary>
+    public ReadOnlySpan<float> RatingsBy(int user) =>
+        _ratedValues is null ? default : _ratedValues.AsSpan(RatedOffsets[user], RatedOffsets[user + 1] - RatedOffsets[user]);
+
     /// <summary>Builds the saved form from a model and the trainset it was fitted on.</summary>
     public static SavedModel From(FactorModel model, Trainset trainset, IReadOnlyDictionary<string, string> titles, IReadOnlyDictionary<string, string> parameters)
     {
@@ -34,6 +58,9 @@ internal sealed record SavedModel(
             }
         }
 
-        return new SavedModel(model, itemTitles, offsets, items, parameters, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+        return new SavedModel(model, itemTitles, offsets, items, parameters, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture))
+        {
+            RatedValues = (float[])trainset.Values.Clone(),
+        };
     }
 }

@@ -58,11 +58,18 @@ internal static partial class ModelArtifact
             header.Arrays["ranking_bias"] = "ranking_bias.npy";
         }
 
+        if (saved.RatedValues is not null)
+        {
+            header.Arrays["rated_values"] = "rated_values.npy";
+        }
+
         var time = MlflowNames.FormatModelTime(createdUtc);
         (string, byte[])[] rankingBias = m.RankingBias is { } bias ? [("ranking_bias.npy", NpyFile.WriteVector(bias))] : [];
+        (string, byte[])[] ratedValues = saved.RatedValues is { } values ? [("rated_values.npy", NpyFile.WriteVector(values))] : [];
         return
         [
             .. rankingBias,
+            .. ratedValues,
             ("user_factors.npy", NpyFile.WriteMatrix(m.UserFactors, m.Users.Count, m.Factors, m.Stride)),
             ("item_factors.npy", NpyFile.WriteMatrix(m.ItemFactors, m.Items.Count, m.Factors, m.Stride)),
             ("user_bias.npy", NpyFile.WriteVector(m.UserBias)),
@@ -137,7 +144,12 @@ internal static partial class ModelArtifact
             PredictsRatings = header.PredictsRatings ?? true,
             RankingBias = rankingBias,
         });
-        return new SavedModel(model, header.Titles ?? [], offsets, rated, header.Parameters ?? [], header.TrainedAt ?? string.Empty);
+        // Optional since rated values were saved: a known user's training ratings, for fold-in with fresh ratings.
+        var ratedValues = header.Arrays?.ContainsKey("rated_values") == true ? ReadMatrix(folder, "rated_values.npy", rated.Length, -1, 0) : null;
+        return new SavedModel(model, header.Titles ?? [], offsets, rated, header.Parameters ?? [], header.TrainedAt ?? string.Empty)
+        {
+            RatedValues = ratedValues,
+        };
     }
 
     private static (ModelHeader Header, IdMap Users, IdMap Items) ReadHeader(string jsonPath)
