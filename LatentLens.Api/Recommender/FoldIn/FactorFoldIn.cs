@@ -41,7 +41,7 @@ internal abstract class FactorFoldIn : IFoldIn
         System.Numerics.Tensors.TensorPrimitives.Add(scores, Model.RankingOffsets, scores);
     }
 
-    public bool Explain(FoldedUser user, int item, Span<float> parts)
+    public virtual bool Explain(FoldedUser user, int item, Span<float> parts)
     {
         ArgumentNullException.ThrowIfNull(user);
         if (user.Contributions is not { } rows || Model.Factors == 0)

@@ -63,13 +63,20 @@ internal static partial class ModelArtifact
             header.Arrays["rated_values"] = "rated_values.npy";
         }
 
+        if (m.ItemImplicitFactors is not null)
+        {
+            header.Arrays["item_implicit"] = "item_implicit.npy";
+        }
+
         var time = MlflowNames.FormatModelTime(createdUtc);
         (string, byte[])[] rankingBias = m.RankingBias is { } bias ? [("ranking_bias.npy", NpyFile.WriteVector(bias))] : [];
         (string, byte[])[] ratedValues = saved.RatedValues is { } values ? [("rated_values.npy", NpyFile.WriteVector(values))] : [];
+        (string, byte[])[] itemImplicit = m.ItemImplicitFactors is { } implicitRows ? [("item_implicit.npy", NpyFile.WriteMatrix(implicitRows, m.Items.Count, m.Factors, m.Stride))] : [];
         return
         [
             .. rankingBias,
             .. ratedValues,
+            .. itemImplicit,
             ("user_factors.npy", NpyFile.WriteMatrix(m.UserFactors, m.Users.Count, m.Factors, m.Stride)),
             ("item_factors.npy", NpyFile.WriteMatrix(m.ItemFactors, m.Items.Count, m.Factors, m.Stride)),
             ("user_bias.npy", NpyFile.WriteVector(m.UserBias)),
@@ -138,11 +145,15 @@ internal static partial class ModelArtifact
 
         // Optional since the first format: a model that ranks by a term of its own, or does not predict ratings.
         var rankingBias = header.Arrays?.ContainsKey("ranking_bias") == true ? ReadMatrix(folder, "ranking_bias.npy", items.Count, -1, 0) : null;
+
+        // Optional since SVD++ saved them for fold-in: its implicit item factors y_j.
+        var itemImplicit = header.Arrays?.ContainsKey("item_implicit") == true ? ReadMatrix(folder, "item_implicit.npy", items.Count, header.Factors, stride) : null;
         var model = Parse(folder, () => new FactorModel(header.Algorithm ?? "unknown", users, items, new RatingScale(header.RatingScale![0], header.RatingScale[1]),
             header.GlobalMean, userBias, itemBias, header.Factors, stride, userFactors, itemFactors)
         {
             PredictsRatings = header.PredictsRatings ?? true,
             RankingBias = rankingBias,
+            ItemImplicitFactors = itemImplicit,
         });
         // Optional since rated values were saved: a known user's training ratings, for fold-in with fresh ratings.
         var ratedValues = header.Arrays?.ContainsKey("rated_values") == true ? ReadMatrix(folder, "rated_values.npy", rated.Length, -1, 0) : null;
