@@ -119,12 +119,32 @@ internal sealed class TrainCommand
         DefaultValueFactory = _ => 4.0,
     };
 
+    private readonly Option<string> _split = new("--split")
+    {
+        Description = "How the evaluation splits the data: ratings (k-fold or --train/--test files, the default) or users (a user-level split: --holdout-users of the users held out, 80% of each one's ratings given as the history to fold in, 20% the test; reports fold-in, the retrained ceiling and popularity).",
+        DefaultValueFactory = _ => "ratings",
+    };
+
+    private readonly Option<double> _holdoutUsers = new("--holdout-users")
+    {
+        Description = "With --split users: the fraction of users held out (default 0.1).",
+        DefaultValueFactory = _ => 0.1,
+    };
+
     public Command Build()
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold, _split, _holdoutUsers,
         };
+        _split.AcceptOnlyFromAmong("ratings", "users");
+        _holdoutUsers.Validators.Add(r =>
+        {
+            if (r.GetValue(_holdoutUsers) is not (> 0 and < 1))
+            {
+                r.AddError("--holdout-users must be between 0 and 1 (exclusive).");
+            }
+        });
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
         {
@@ -189,6 +209,11 @@ internal sealed class TrainCommand
         using var telemetry = CommandLineTelemetry.Start(TrainingTelemetry.Name);
         var store = track ? TrackingOptions.Open(parse, _mlruns, _trackingUri) : null;
         using var disposeStore = store as IDisposable;
+        if (parse.GetValue(_split) == "users")
+        {
+            return UserSplitRun.Run(store, request, parse.GetValue(_holdoutUsers), new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), stdout, json, cancellationToken);
+        }
+
         var outcome = TrainingPipeline.Run(store, request, new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), cancellationToken);
         if (json)
         {

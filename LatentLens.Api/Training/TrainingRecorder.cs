@@ -92,7 +92,8 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
         EvaluationResult result,
         string? parentRunId = null,
         Action<EpochReport>? onEpoch = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        IReadOnlyList<(string Key, double Value)>? extraMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(algorithm);
         ArgumentNullException.ThrowIfNull(data);
@@ -116,6 +117,15 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
             foreach (var (key, value) in Metrics(result))
             {
                 run.LogMetric(key, value);
+            }
+
+            // Beside the evaluation's own (a user-level split's fold-in, retrained and popularity figures).
+            foreach (var (key, value) in extraMetrics ?? [])
+            {
+                if (double.IsFinite(value))
+                {
+                    run.LogMetric(key, value);
+                }
             }
 
             foreach (var (step, value) in TestHistory(result))
