@@ -27,7 +27,7 @@ internal sealed class AlsFoldIn : FactorFoldIn
 
     public override bool NeedsRatings => true;
 
-    /// <summary>YᵀY + λI over all items, lower triangle, f × f in double.</summary>
+    /// <summary>YᵀY + λI over all items, upper triangle, f × f in double.</summary>
     internal static double[] Gram(FactorModel model, double regularization)
     {
         var (f, stride) = (model.Factors, model.Stride);
@@ -45,8 +45,8 @@ internal sealed class AlsFoldIn : FactorFoldIn
             {
                 if (row[a] != 0)
                 {
-                    var target = gram.AsSpan(a * f, a + 1);
-                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row.AsSpan(0, a + 1), row[a], target, target);
+                    var target = gram.AsSpan((a * f) + a, f - a);
+                    System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row.AsSpan(a, f - a), row[a], target, target);
                 }
             }
         }
@@ -61,13 +61,37 @@ internal sealed class AlsFoldIn : FactorFoldIn
 
     public override FoldedUser Fold(ReadOnlySpan<HistoryEntry> history)
     {
-        var model = Model;
-        var (f, stride) = (model.Factors, model.Stride);
-        var system = new NormalEquations(f, history.Length);
+        var f = Model.Factors;
+        var entries = history.ToArray();
+        var x = Build(entries, NormalEquations.Rent(f, entries.Length)).Solve();
+        var vector = NewRow();
+        for (var c = 0; c < f; c++)
+        {
+            vector[c] = (float)x[c];
+        }
+
+        // Explaining needs the factored system: it is folded again, into one of its own, when first asked for.
+        var state = new Lazy<NormalEquations>(() =>
+        {
+            var system = Build(entries, new NormalEquations(f, entries.Length));
+            system.Solve();
+            return system;
+        });
+        return new FoldedUser(entries, vector, 0)
+        {
+            State = state,
+            ContributionsOnDemand = () => Contributions(state.Value, entries.Length),
+        };
+    }
+
+    /// <summary>A = YᵀY + λI + Σ_h (c_h − 1) y_h y_hᵀ and b = Σ_h c_h y_h, c_h = 1 + α r_h.</summary>
+    private NormalEquations Build(HistoryEntry[] history, NormalEquations system)
+    {
+        var (f, stride) = (Model.Factors, Model.Stride);
         system.AddMatrix(_gram);
         foreach (var entry in history)
         {
-            var y = model.ItemFactors.AsSpan(entry.Item * stride, f);
+            var y = Model.ItemFactors.AsSpan(entry.Item * stride, f);
             var z = system.NextRow();
             for (var c = 0; c < f; c++)
             {
@@ -78,29 +102,18 @@ internal sealed class AlsFoldIn : FactorFoldIn
             system.Add(weight, 1 + weight);
         }
 
-        var x = system.Solve();
-        var vector = NewRow();
-        for (var c = 0; c < f; c++)
-        {
-            vector[c] = (float)x[c];
-        }
-
-        var entries = history.ToArray();
-        return new FoldedUser(entries, vector, 0)
-        {
-            State = system,
-            ContributionsOnDemand = () => Contributions(system, entries.Length),
-        };
+        return system;
     }
 
     public override bool Explain(FoldedUser user, int item, Span<float> parts)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (user.State is not NormalEquations system)
+        if (user.State is not Lazy<NormalEquations> lazy)
         {
             return false;
         }
 
+        var system = lazy.Value;
         var (f, stride) = (Model.Factors, Model.Stride);
         var q = Model.ItemFactors.AsSpan(item * stride, f);
         var target = new double[f];

@@ -141,26 +141,13 @@ internal sealed class BpmfFoldIn : FactorFoldIn
 
     public override FoldedUser Fold(ReadOnlySpan<HistoryEntry> history)
     {
-        var model = Model;
-        var n = _k + 1;
         var vector = NewRow();
-        var systems = new NormalEquations[_samples];
+        var entries = history.ToArray();
         double bias = 0;
         var scale = 1 / Math.Sqrt(_samples);
         for (var s = 0; s < _samples; s++)
         {
-            var system = systems[s] = new NormalEquations(n, history.Length);
-            system.AddMatrix(_precision[s]);
-            system.AddRightHandSide(_precisionMean[s]);
-            foreach (var entry in history)
-            {
-                var z = system.NextRow();
-                SampleRow(model.ItemFactors, entry.Item, s, z);
-                z[_k] = 1;
-                system.Add(_alpha[s], _alpha[s] * (entry.Rating - model.GlobalMean - model.ItemBias[entry.Item]));
-            }
-
-            var x = system.Solve();
+            var x = Build(entries, s, NormalEquations.Rent(_k + 1, entries.Length)).Solve();
             for (var c = 0; c < _k; c++)
             {
                 vector[(s * _k) + c] = (float)(x[c] * scale);
@@ -169,22 +156,46 @@ internal sealed class BpmfFoldIn : FactorFoldIn
             bias += x[_k] / _samples;
         }
 
-        var entries = history.ToArray();
+        // Explaining needs the factored systems: they are folded again, into systems of their own, when first asked for.
+        var state = new Lazy<NormalEquations[]>(() => [.. Enumerable.Range(0, _samples).Select(s =>
+        {
+            var system = Build(entries, s, new NormalEquations(_k + 1, entries.Length));
+            system.Solve();
+            return system;
+        })]);
         return new FoldedUser(entries, vector, (float)bias)
         {
-            State = systems,
-            ContributionsOnDemand = () => Contributions(systems, entries.Length),
+            State = state,
+            ContributionsOnDemand = () => Contributions(state.Value, entries.Length),
         };
+    }
+
+    /// <summary>Sample s's system: A = Λ_s + α_s Σ z_h z_hᵀ, b = Λ_s m_s + α_s Σ z_h t_h, z_h = [q_h^s; 1], t_h = r_h − μ − b_h.</summary>
+    private NormalEquations Build(HistoryEntry[] history, int s, NormalEquations system)
+    {
+        var model = Model;
+        system.AddMatrix(_precision[s]);
+        system.AddRightHandSide(_precisionMean[s]);
+        foreach (var entry in history)
+        {
+            var z = system.NextRow();
+            SampleRow(model.ItemFactors, entry.Item, s, z);
+            z[_k] = 1;
+            system.Add(_alpha[s], _alpha[s] * (entry.Rating - model.GlobalMean - model.ItemBias[entry.Item]));
+        }
+
+        return system;
     }
 
     public override bool Explain(FoldedUser user, int item, Span<float> parts)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (user.State is not NormalEquations[] systems)
+        if (user.State is not Lazy<NormalEquations[]> lazy)
         {
             return false;
         }
 
+        var systems = lazy.Value;
         var count = user.History.Length;
         parts[..count].Clear();
         var target = new double[_k + 1];

@@ -40,24 +40,49 @@ internal sealed class SgdFoldIn : FactorFoldIn
     public override FoldedUser Fold(ReadOnlySpan<HistoryEntry> history)
     {
         var model = Model;
-        var (f, stride) = (model.Factors, model.Stride);
-        var n = history.Length;
+        var f = model.Factors;
+        var entries = history.ToArray();
 
         // s = |H|^(-1/2) Σ y_h, the implicit term (SVD++ only).
         var implicitTerm = NewRow();
-        var scale = n == 0 ? 0f : 1f / MathF.Sqrt(n);
+        var scale = entries.Length == 0 ? 0f : 1f / MathF.Sqrt(entries.Length);
         if (_implicit is { } y)
         {
-            foreach (var entry in history)
+            foreach (var entry in entries)
             {
-                System.Numerics.Tensors.TensorPrimitives.Add(implicitTerm, y.AsSpan(entry.Item * stride, stride), implicitTerm);
+                System.Numerics.Tensors.TensorPrimitives.Add(implicitTerm, y.AsSpan(entry.Item * model.Stride, model.Stride), implicitTerm);
             }
 
             System.Numerics.Tensors.TensorPrimitives.Multiply(implicitTerm, scale, implicitTerm);
         }
 
-        var system = new NormalEquations(f + 1, n);
-        system.AddDiagonal(n * _regularization);
+        var x = Build(entries, implicitTerm, NormalEquations.Rent(f + 1, entries.Length)).Solve();
+        var vector = NewRow();
+        for (var c = 0; c < f; c++)
+        {
+            vector[c] = (float)x[c + 1] + implicitTerm[c];
+        }
+
+        // Explaining needs the factored system: it is folded again, into one of its own, when first asked for.
+        var state = new Lazy<State>(() =>
+        {
+            var system = Build(entries, implicitTerm, new NormalEquations(f + 1, entries.Length));
+            system.Solve();
+            return new State(system, scale);
+        });
+        return new FoldedUser(entries, vector, (float)x[0])
+        {
+            State = state,
+            ContributionsOnDemand = () => Contributions(state.Value.System, entries, scale),
+        };
+    }
+
+    /// <summary>A = Σ z_h z_hᵀ + |H|λI and b = Σ z_h t_h, z_h = [1; q_h], t_h = r_h − μ − b_h − q_h·s.</summary>
+    private NormalEquations Build(HistoryEntry[] history, float[] implicitTerm, NormalEquations system)
+    {
+        var model = Model;
+        var (f, stride) = (model.Factors, model.Stride);
+        system.AddDiagonal(history.Length * _regularization);
         foreach (var entry in history)
         {
             var q = model.ItemFactors.AsSpan(entry.Item * stride, f);
@@ -73,29 +98,18 @@ internal sealed class SgdFoldIn : FactorFoldIn
             system.Add(1, target);
         }
 
-        var x = system.Solve();
-        var vector = NewRow();
-        for (var c = 0; c < f; c++)
-        {
-            vector[c] = (float)x[c + 1] + implicitTerm[c];
-        }
-
-        var entries = history.ToArray();
-        return new FoldedUser(entries, vector, (float)x[0])
-        {
-            State = new State(system, scale),
-            ContributionsOnDemand = () => Contributions(system, entries, scale),
-        };
+        return system;
     }
 
     public override bool Explain(FoldedUser user, int item, Span<float> parts)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (user.State is not State state)
+        if (user.State is not Lazy<State> lazy)
         {
             return false;
         }
 
+        var state = lazy.Value;
         var model = Model;
         var (f, stride) = (model.Factors, model.Stride);
         var q = model.ItemFactors.AsSpan(item * stride, f);
