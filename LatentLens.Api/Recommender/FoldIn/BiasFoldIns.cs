@@ -49,16 +49,29 @@ internal sealed class CentredPureSvdFoldIn(SavedModel saved) : FactorFoldIn(save
         var stride = model.Stride;
         var bias = (float)BaselineFoldIn.UserBias(model, history, _regularization);
         var vector = NewRow();
+        var entries = history.ToArray();
+        foreach (var entry in entries)
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(model.ItemFactors.AsSpan(entry.Item * stride, stride), Residual(entry, bias), vector, vector);
+        }
+
+        return new FoldedUser(entries, vector, bias) { ContributionsOnDemand = () => Rows(entries, bias) };
+    }
+
+    /// <summary>The residual as the fit computes it: from the float biases, in double.</summary>
+    private float Residual(HistoryEntry entry, float bias) =>
+        (float)(entry.Rating - (Model.GlobalMean + bias + Model.ItemBias[entry.Item]));
+
+    /// <summary>Entry h's row (r_h − μ − b_u − b_h) q_h, computed when an explanation asks for it.</summary>
+    private float[] Rows(HistoryEntry[] history, float bias)
+    {
+        var stride = Model.Stride;
         var rows = new float[history.Length * stride];
         for (var h = 0; h < history.Length; h++)
         {
-            // The residual as the fit computes it: from the float biases, in double.
-            var residual = (float)(history[h].Rating - (model.GlobalMean + bias + model.ItemBias[history[h].Item]));
-            var row = rows.AsSpan(h * stride, stride);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(model.ItemFactors.AsSpan(history[h].Item * stride, stride), residual, row);
-            System.Numerics.Tensors.TensorPrimitives.Add(vector, row, vector);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(Model.ItemFactors.AsSpan(history[h].Item * stride, stride), Residual(history[h], bias), rows.AsSpan(h * stride, stride));
         }
 
-        return new FoldedUser(history.ToArray(), vector, bias) { Contributions = rows };
+        return rows;
     }
 }
