@@ -48,6 +48,70 @@ internal static class DenseKernels
         {
             ref var row = ref Unsafe.Add(ref a, r * ld);
             var c = r / width * width;
+
+            // Two rows at once where both start in the same vector: each load of z_h feeds both rows' accumulators.
+            if (r + 1 < n && (r + 1) / width * width == c)
+            {
+                ref var next = ref Unsafe.Add(ref a, (r + 1) * ld);
+                for (; c + (2 * width) <= n; c += 2 * width)
+                {
+                    var a0 = Vector512.LoadUnsafe(ref row, (nuint)c);
+                    var a1 = Vector512.LoadUnsafe(ref row, (nuint)(c + width));
+                    var b0 = Vector512.LoadUnsafe(ref next, (nuint)c);
+                    var b1 = Vector512.LoadUnsafe(ref next, (nuint)(c + width));
+                    for (var h = 0; h < count; h++)
+                    {
+                        ref var zh = ref Unsafe.Add(ref z, h * ld);
+                        var vh = Unsafe.Add(ref v, h);
+                        var ca = Vector512.Create(vh * Unsafe.Add(ref zh, r));
+                        var cb = Vector512.Create(vh * Unsafe.Add(ref zh, r + 1));
+                        var z0 = Vector512.LoadUnsafe(ref zh, (nuint)c);
+                        var z1 = Vector512.LoadUnsafe(ref zh, (nuint)(c + width));
+                        a0 = Vector512.FusedMultiplyAdd(z0, ca, a0);
+                        a1 = Vector512.FusedMultiplyAdd(z1, ca, a1);
+                        b0 = Vector512.FusedMultiplyAdd(z0, cb, b0);
+                        b1 = Vector512.FusedMultiplyAdd(z1, cb, b1);
+                    }
+
+                    a0.StoreUnsafe(ref row, (nuint)c);
+                    a1.StoreUnsafe(ref row, (nuint)(c + width));
+                    b0.StoreUnsafe(ref next, (nuint)c);
+                    b1.StoreUnsafe(ref next, (nuint)(c + width));
+                }
+
+                for (; c < n; c += width)
+                {
+                    Vector512<double> a0 = Vector512<double>.Zero, a1 = a0, b0 = a0, b1 = a0;
+                    var h = 0;
+                    for (; h + 2 <= count; h += 2)
+                    {
+                        ref var z0 = ref Unsafe.Add(ref z, h * ld);
+                        ref var z1 = ref Unsafe.Add(ref z, (h + 1) * ld);
+                        var (v0, v1) = (Unsafe.Add(ref v, h), Unsafe.Add(ref v, h + 1));
+                        var y0 = Vector512.LoadUnsafe(ref z0, (nuint)c);
+                        var y1 = Vector512.LoadUnsafe(ref z1, (nuint)c);
+                        a0 = Vector512.FusedMultiplyAdd(y0, Vector512.Create(v0 * Unsafe.Add(ref z0, r)), a0);
+                        b0 = Vector512.FusedMultiplyAdd(y0, Vector512.Create(v0 * Unsafe.Add(ref z0, r + 1)), b0);
+                        a1 = Vector512.FusedMultiplyAdd(y1, Vector512.Create(v1 * Unsafe.Add(ref z1, r)), a1);
+                        b1 = Vector512.FusedMultiplyAdd(y1, Vector512.Create(v1 * Unsafe.Add(ref z1, r + 1)), b1);
+                    }
+
+                    for (; h < count; h++)
+                    {
+                        ref var zh = ref Unsafe.Add(ref z, h * ld);
+                        var y0 = Vector512.LoadUnsafe(ref zh, (nuint)c);
+                        a0 = Vector512.FusedMultiplyAdd(y0, Vector512.Create(Unsafe.Add(ref v, h) * Unsafe.Add(ref zh, r)), a0);
+                        b0 = Vector512.FusedMultiplyAdd(y0, Vector512.Create(Unsafe.Add(ref v, h) * Unsafe.Add(ref zh, r + 1)), b0);
+                    }
+
+                    (Vector512.LoadUnsafe(ref row, (nuint)c) + a0 + a1).StoreUnsafe(ref row, (nuint)c);
+                    (Vector512.LoadUnsafe(ref next, (nuint)c) + b0 + b1).StoreUnsafe(ref next, (nuint)c);
+                }
+
+                r++;
+                continue;
+            }
+
             for (; c + (4 * width) <= n; c += 4 * width)
             {
                 var s0 = Vector512.LoadUnsafe(ref row, (nuint)c);
