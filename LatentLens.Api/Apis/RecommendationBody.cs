@@ -317,8 +317,24 @@ internal static class RecommendationBody
         else if (reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && !reader.HasValueSequence)
         {
             var bytes = reader.ValueSpan;
-            if (bytes.IsEmpty || bytes.Length > 19 || bytes.ContainsAnyExceptInRange((byte)'0', (byte)'9')
-                || !long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out value))
+            if (bytes.IsEmpty || bytes.Length > 19 || bytes.ContainsAnyExceptInRange((byte)'0', (byte)'9'))
+            {
+                return false;
+            }
+
+            if ((bytes[0] != (byte)'0' || bytes.Length == 1) && bytes.Length <= 18)
+            {
+                // Already canonical (the common case): the digits as they are, without a round trip through a number.
+                for (var c = 0; c < bytes.Length; c++)
+                {
+                    canonical[c] = (char)bytes[c];
+                }
+
+                length = bytes.Length;
+                return true;
+            }
+
+            if (!long.TryParse(bytes, NumberStyles.None, CultureInfo.InvariantCulture, out value))
             {
                 return false;
             }
