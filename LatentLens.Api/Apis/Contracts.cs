@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text.Json.Serialization;
 
 namespace LatentLens.Api.Apis;
@@ -21,7 +22,15 @@ internal sealed record ModelInfoResponse(
     bool PredictsRatings,
     string ChosenBy,
     string? FallbackReason,
-    RejectedModelInfo? Rejected);
+    RejectedModelInfo? Rejected)
+{
+    /// <summary>The genre names the recommendations' genres filter takes; absent when the model carries none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Genres { get; init; }
+
+    /// <summary>Whether the model's family folds in histories (POST /recommendations, filters and explain).</summary>
+    public bool FoldIn { get; init; }
+}
 
 /// <summary>The model the rules chose first (normally the champion) that is not serving, and why; null fields when the champion rule chose none.</summary>
 internal sealed record RejectedModelInfo(int? Version, string? RunId, string? RunName, string Reason);
@@ -64,20 +73,43 @@ internal sealed record RecommendationsResponse(
 }
 
 /// <summary>One rating of a history given at request time; <c>rating</c> may be left out for models that only rank (an interaction).</summary>
-internal sealed record RatingInput(string ItemId, float? Rating);
+internal sealed class RatingInput
+{
+    [Description("The item's id: a whole number, as a string or a number.")]
+    public required string ItemId { get; init; }
+
+    [Description("On the model's rating scale (GET /model: ratingScale); optional for models that rank without rating values.")]
+    public float? Rating { get; init; }
+}
 
 /// <summary>
-/// The body of POST /recommendations and POST /users/{userId}/recommendations. Item ids are strings or whole numbers;
-/// at most 10,000 ratings (and 10,000 ids in each of exclude and include) and 1 MiB.
+/// The body of POST /recommendations and POST /users/{userId}/recommendations; every field optional. Item ids are
+/// strings or whole numbers; at most 10,000 ratings (and 10,000 ids in each of exclude and include) and 1 MiB.
+/// Only the metadata of the OpenAPI document: the body is read by <see cref="RecommendationBody"/>.
 /// </summary>
-internal sealed record RecommendationRequest(
-    IReadOnlyList<RatingInput>? Ratings,
-    int? K,
-    bool? ExcludeRated,
-    IReadOnlyList<string>? Genres,
-    IReadOnlyList<string>? Exclude,
-    IReadOnlyList<string>? Include,
-    bool? Explain);
+internal sealed class RecommendationRequest
+{
+    [Description("The history: at most 10,000 ratings, each item once. Items the model does not know are ignored and listed in unknownItems; none known: the popularity list.")]
+    public IReadOnlyList<RatingInput>? Ratings { get; init; }
+
+    [Description("How many items, 1 to 1000 (default 10).")]
+    public int? K { get; init; }
+
+    [Description("Leave out the history's items (and a known user's training items); default true.")]
+    public bool? ExcludeRated { get; init; }
+
+    [Description("Only items of any of these genres (GET /model's genres; an unknown one is a 400).")]
+    public IReadOnlyList<string>? Genres { get; init; }
+
+    [Description("Item ids never to return.")]
+    public IReadOnlyList<string>? Exclude { get; init; }
+
+    [Description("Only these item ids may be returned.")]
+    public IReadOnlyList<string>? Include { get; init; }
+
+    [Description("Add to each item the history items contributing most to its score (because); default false.")]
+    public bool? Explain { get; init; }
+}
 
 internal sealed record PredictionResponse(string UserId, string ItemId, float PredictedRating, bool FellBack, bool UserKnown, bool ItemKnown);
 

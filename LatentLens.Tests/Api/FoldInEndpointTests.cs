@@ -231,6 +231,15 @@ public sealed class FoldInEndpointTests(FoldInServedModel served) : IClassFixtur
     }
 
     [Fact]
+    public async Task TheModelSaysItsGenresAndThatItFoldsIn()
+    {
+        var (_, model, _) = await FoldInHttp.GetAsync(_client, "/model");
+
+        Assert.Equal(FoldInServedModel.GenreNames, model.GetProperty("genres").EnumerateArray().Select(g => g.GetString()));
+        Assert.True(model.GetProperty("foldIn").GetBoolean());
+    }
+
+    [Fact]
     public async Task TheOpenApiDocumentDescribesTheNewBodies()
     {
         var (_, document, _) = await FoldInHttp.GetAsync(_client, "/openapi/v1.json");
@@ -241,6 +250,7 @@ public sealed class FoldInEndpointTests(FoldInServedModel served) : IClassFixtur
         var schemas = document.GetProperty("components").GetProperty("schemas");
         Assert.True(schemas.TryGetProperty("RecommendationRequest", out var request), schemas.ToString());
         Assert.True(request.GetProperty("properties").TryGetProperty("ratings", out _));
+        Assert.False(request.TryGetProperty("required", out _), request.ToString());
         Assert.True(schemas.GetProperty("RecommendedItem").GetProperty("properties").TryGetProperty("because", out _));
     }
 }
