@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LatentLens.Api.Recommender.FoldIn;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
@@ -24,6 +25,8 @@ internal sealed class LoadedModel
         _itemNorms = new(() => Ranker.ItemNorms(saved.Model));
         _itemSupport = new(() => Ranker.ItemSupport(saved));
         _defaultSimilarityDivisors = new(() => Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage));
+        _foldIn = new(() => FoldIns.For(saved));
+        _popularity = new(() => Array.ConvertAll(ItemSupport, count => (float)count));
         _searchTitles = new(() => [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)]);
     }
 
@@ -31,6 +34,14 @@ internal sealed class LoadedModel
     private readonly Lazy<int[]> _itemSupport;
     private readonly Lazy<float[]> _defaultSimilarityDivisors;
     private readonly Lazy<string[]> _searchTitles;
+    private readonly Lazy<IFoldIn?> _foldIn;
+    private readonly Lazy<float[]> _popularity;
+
+    /// <summary>The model family's fold-in (docs/api.md, "Fold-in"); null for a family without one yet.</summary>
+    public IFoldIn? FoldIn => _foldIn.Value;
+
+    /// <summary>Training ratings per item as a score: the list of a history with no known item.</summary>
+    public float[] Popularity => _popularity.Value;
 
     public SavedModel Saved { get; }
 

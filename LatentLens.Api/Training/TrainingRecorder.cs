@@ -140,7 +140,7 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
 
             // Never an artifact of NaN or infinity, whoever built the algorithm: MLflow and numpy would load it.
             DivergenceGuard.EnsureFinite(model, algorithm);
-            var saved = SavedModel.From(model, trainset, data.Titles, algorithm.Parameters);
+            var saved = SavedModel.From(model, trainset, data.Titles, algorithm.Parameters) with { Genres = ItemGenres.From(model.Items, data.Genres) };
             var modelUuid = Guid.NewGuid().ToString("N");
             var created = DateTime.UtcNow;
             foreach (var (name, content) in ModelArtifact.Build(saved, run.RunId, modelUuid, created))
