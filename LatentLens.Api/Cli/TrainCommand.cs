@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Evaluation.Search;
 using LatentLens.Api.Training;
 
 namespace LatentLens.Api.Cli;
@@ -53,6 +54,8 @@ internal sealed class TrainCommand
     private readonly Option<double[]> _lr = ListOption.Doubles("--lr", "SGD learning rate (funksvd, default 0.005).", allowZero: false);
     private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; baseline and puresvd: both bias terms, default 15 for users and 10 for items).", allowZero: true);
 
+    private readonly Option<double[]> _alpha = ListOption.Doubles("--alpha", "als: α in the confidence 1 + α·r of a rated pair (default 1, implicit's; Rendle et al. 2021 tune it near 10).", allowZero: true);
+
     private readonly Option<int[]> _samples = ListOption.Ints("--samples", "bpmf: Gibbs samples in all, burn-in included (default 100).", min: 1);
     private readonly Option<int[]> _burnIn = ListOption.Ints("--burn-in", "bpmf: samples discarded before the posterior average starts (default 10; less than --samples).", min: 0);
     private readonly Option<int> _thin = ListOption.Int("--thin", "bpmf: the served model averages the last sample and every THIN-th before it after the burn-in (default 3: 30 of 100 samples, 300 floats per row at rank 10).", defaultValue: new BpmfOptions().Thin, min: 1);
@@ -66,6 +69,8 @@ internal sealed class TrainCommand
     {
         Description = "bpmf: without the implicit item features (the users who rated each item); the user features stay.",
     };
+
+    private readonly Option<int> _search = ListOption.Int("--search", "Random search: N trials per algorithm over the ranges of docs/training.md (the first: the defaults), each scored by --promote-by on validation data carved from the training ratings; the best is evaluated on the test data and recorded (tracked: a parent run per algorithm, a child per trial). 0: no search.", defaultValue: 0, min: 0, max: 10_000);
 
     private readonly Option<int> _seed = new("--seed")
     {
@@ -123,7 +128,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _alpha, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _search, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
@@ -160,6 +165,7 @@ internal sealed class TrainCommand
             parse.GetValue(_algorithm)!, parse.GetValue(_factors) ?? [], parse.GetValue(_epochs) ?? [],
             parse.GetValue(_lr) ?? [], parse.GetValue(_reg) ?? [], parse.GetValue(_seed))
         {
+            Alphas = parse.GetValue(_alpha) ?? [],
             Samples = parse.GetValue(_samples) ?? [],
             BurnIns = parse.GetValue(_burnIn) ?? [],
             Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
@@ -167,12 +173,17 @@ internal sealed class TrainCommand
             ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
         };
         var track = !parse.GetValue(_noTrack);
+        var search = parse.GetValue(_search);
         // Checked here as well as in the pipeline, so that a bad request fails before the data is read (or downloaded).
-        var configurations = TrainingPipeline.Validate(grid, track, parse.GetValue(_register), parse.GetValue(_promoteBy)!);
+        var configurations = search > 0 ? [] : TrainingPipeline.Validate(grid, track, parse.GetValue(_register), parse.GetValue(_promoteBy)!);
+        if (search > 0)
+        {
+            HyperparameterSearch.Validate(grid, track, parse.GetValue(_register), parse.GetValue(_promoteBy)!, search);
+        }
 
         var data = await TrainingData.LoadAsync(DataSpec(parse), stderr.WriteLine, cancellationToken);
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Data: {data.Data.Name} ({data.Data.Ratings.Count:N0} ratings, scale {data.Data.Scale}), {data.SplitDescription}; {configurations.Count} configuration(s)."));
+            $"Data: {data.Data.Name} ({data.Data.Ratings.Count:N0} ratings, scale {data.Data.Scale}), {data.SplitDescription}; {(search > 0 ? $"{grid.Algorithms.Distinct().Count()} algorithm(s) searched" : $"{configurations.Count} configuration(s)")}."));
 
         var request = new TrainingRequest
         {
@@ -189,7 +200,19 @@ internal sealed class TrainCommand
         using var telemetry = CommandLineTelemetry.Start(TrainingTelemetry.Name);
         var store = track ? TrackingOptions.Open(parse, _mlruns, _trackingUri) : null;
         using var disposeStore = store as IDisposable;
-        var outcome = TrainingPipeline.Run(store, request, new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), cancellationToken);
+        var progress = new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json);
+        if (search > 0)
+        {
+            var searched = HyperparameterSearch.Run(store, request, search, progress, cancellationToken);
+            if (json)
+            {
+                stdout.WriteLine(SearchJson.Summary(data.Data.Name, data.SplitDescription, searched.Validation, searched.Training.Results, searched.Searches).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+
+            return 0;
+        }
+
+        var outcome = TrainingPipeline.Run(store, request, progress, cancellationToken);
         if (json)
         {
             stdout.WriteLine(EvaluationJson.Summary(data.Data.Name, data.SplitDescription, outcome.Results).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
