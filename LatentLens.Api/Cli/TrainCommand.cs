@@ -65,6 +65,11 @@ internal sealed class TrainCommand
         Description = "bpmf: without implicit features at all (neither the items each user rated nor the users who rated each item).",
     };
 
+    private readonly Option<bool> _scaleReg = new("--scale-reg")
+    {
+        Description = "als: scale λ per user and item by its total confidence, as Rendle et al. 2021's iALS (useful λ near 0.001 instead of 10..100).",
+    };
+
     private readonly Option<bool> _noItemImplicit = new("--no-item-implicit")
     {
         Description = "bpmf: without the implicit item features (the users who rated each item); the user features stay.",
@@ -128,7 +133,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _alpha, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _search, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _alpha, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _scaleReg, _search, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
@@ -171,6 +176,7 @@ internal sealed class TrainCommand
             Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
             Implicit = parse.GetValue(_noImplicit) ? false : null,
             ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
+            ScaleRegularization = parse.GetValue(_scaleReg) ? true : null,
         };
         var track = !parse.GetValue(_noTrack);
         var search = parse.GetValue(_search);

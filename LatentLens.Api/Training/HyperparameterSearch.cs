@@ -29,7 +29,7 @@ internal static class HyperparameterSearch
             ("--factors", grid.Factors.Count > 0), ("--epochs", grid.Epochs.Count > 0), ("--lr", grid.LearningRates.Count > 0),
             ("--reg", grid.Regularizations.Count > 0), ("--alpha", grid.Alphas.Count > 0), ("--samples", grid.Samples.Count > 0),
             ("--burn-in", grid.BurnIns.Count > 0), ("--thin", grid.Thin is not null), ("--no-implicit", grid.Implicit is not null),
-            ("--no-item-implicit", grid.ItemImplicit is not null),
+            ("--no-item-implicit", grid.ItemImplicit is not null), ("--scale-reg", grid.ScaleRegularization is not null),
         ];
         foreach (var (option, given) in lists.Where(l => l.Given))
         {

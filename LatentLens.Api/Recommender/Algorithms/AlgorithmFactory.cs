@@ -27,7 +27,7 @@ internal static class AlgorithmFactory
         [SvdPlusPlus] = ["factors", "epochs", "lr", "reg"],
         [PureSvd] = ["factors"],
         [PureSvdCentred] = ["factors", "epochs", "reg"],
-        [Als] = ["factors", "epochs", "reg", "alpha"], // --epochs sets the ALS iterations, --reg its λ, --alpha the confidence 1 + α·r.
+        [Als] = ["factors", "epochs", "reg", "alpha", "scale-reg"], // --epochs: the ALS iterations, --reg its λ, --alpha the confidence 1 + α·r.
         [Bpmf] = ["factors", "samples", "burn-in", "thin", "implicit", "item-implicit"],
     };
 
@@ -44,9 +44,10 @@ internal static class AlgorithmFactory
         ("lr", "--lr", s => s.LearningRate is not null),
         ("reg", "--reg", s => s.Regularization is not null),
         ("alpha", "--alpha", s => s.Alpha is not null),
+        ("scale-reg", "--scale-reg", s => s.ScaleRegularization is not null),
     ];
 
-    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, alpha, samples, burn-in, thin, implicit, item-implicit).</summary>
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, alpha, scale-reg, samples, burn-in, thin, implicit, item-implicit).</summary>
     public static bool Accepts(string algorithm, string parameter) =>
         Takes.TryGetValue(algorithm, out var parameters) && parameters.Contains(parameter, StringComparer.Ordinal);
 
@@ -91,6 +92,7 @@ internal static class AlgorithmFactory
                     Iterations = settings.Epochs ?? als.Iterations,
                     Regularization = settings.Regularization ?? als.Regularization,
                     Alpha = settings.Alpha ?? als.Alpha,
+                    ScaleRegularization = settings.ScaleRegularization ?? als.ScaleRegularization,
                     Seed = settings.Seed,
                 });
             case Popular:

@@ -20,6 +20,9 @@ internal sealed record ParameterGrid(
     /// <summary>als's α, the confidence 1 + α·r of a rated pair (<c>--alpha</c>); empty: its default.</summary>
     public IReadOnlyList<double> Alphas { get; init; } = [];
 
+    /// <summary>als's λ scaled per row by its total confidence (<c>--scale-reg</c> gives true); null: its default.</summary>
+    public bool? ScaleRegularization { get; init; }
+
     /// <summary>bpmf's Gibbs sweeps (<c>--samples</c>); empty: its default.</summary>
     public IReadOnlyList<int> Samples { get; init; } = [];
 
@@ -71,7 +74,8 @@ internal sealed record ParameterGrid(
                                     foreach (var alpha in Values(Alphas, algorithm, "alpha"))
                                     {
                                         var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed, samples, burnIn,
-                                            Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"), Single(ItemImplicit, algorithm, "item-implicit"), alpha);
+                                            Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"), Single(ItemImplicit, algorithm, "item-implicit"), alpha,
+                                            Single(ScaleRegularization, algorithm, "scale-reg"));
                                         if (seen.Add(settings))
                                         {
                                             configurations.Add(settings);

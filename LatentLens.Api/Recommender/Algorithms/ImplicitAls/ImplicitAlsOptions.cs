@@ -8,6 +8,13 @@ internal sealed record ImplicitAlsOptions
     /// <summary>λ, added to the diagonal of YᵀY (and XᵀX): the same penalty for every row, however many ratings it has.</summary>
     public double Regularization { get; init; } = 0.01;
 
+    /// <summary>
+    /// Whether λ is scaled per row by the row's total confidence (Rendle et al. 2021, "Revisiting the Performance
+    /// of iALS on Item Recommendation Benchmarks": λ(|I_u| + α₀|I|)^ν with ν = 1, in Hu et al.'s confidence form);
+    /// false: the same λ for every row, as <c>implicit</c>. Scaled, the useful λ is around 0.001 rather than 10..100.
+    /// </summary>
+    public bool ScaleRegularization { get; init; }
+
     /// <summary>α in the confidence c = 1 + α·r of a rated pair.</summary>
     public double Alpha { get; init; } = 1.0;
 

@@ -78,10 +78,11 @@ internal static class SearchSpace
         // Cremonesi et al. 2010 report PureSVD's best lists at 50 to 150 factors on MovieLens; smaller data wants fewer.
         [AlgorithmFactory.PureSvd] = [SearchRange.LogInt("factors", 5, 200)],
         [AlgorithmFactory.PureSvdCentred] = [SearchRange.LogInt("factors", 5, 200), SearchRange.Log("reg", 1, 100)],
-        // Hu et al.'s confidence 1 + α·r from the rating value (implicit's α = 1; Rendle et al. 2021 tune it near 10),
-        // the factor counts of implicit (20, 100) and of Rendle et al. (128) and up, and λ over six decades
-        // (implicit's 0.01 and Rendle's 0.001 ... the 10..100 that unscaled λ needs at 128 factors).
-        [AlgorithmFactory.Als] = [SearchRange.LogInt("factors", 16, 256), SearchRange.Log("reg", 0.001, 1000), SearchRange.Log("alpha", 0.3, 30)],
+        // Rendle et al. 2021's iALS: λ scaled per row by its total confidence (--scale-reg; unscaled, the useful λ moves
+        // with the factor count and the data, 10..100 at 128 factors on u1), Rendle's λ = 0.001 up to 0.1; Hu et al.'s
+        // confidence 1 + α·r from the rating value from 0.3 to 30 (implicit's α = 1, Rendle's 10); the factor counts
+        // of implicit (20, 100) and of Rendle et al. (128) and up to 256.
+        [AlgorithmFactory.Als] = [SearchRange.LogInt("factors", 16, 256), SearchRange.Log("reg", 0.001, 0.1), SearchRange.Log("alpha", 0.3, 30), SearchRange.Choice("scale-reg", 1)],
         // The sampler needs no regularisation: only the rank and whether the implicit item block helps.
         [AlgorithmFactory.Bpmf] = [SearchRange.LogInt("factors", 5, 40), SearchRange.Choice("item-implicit", 0, 1)],
     };
@@ -139,6 +140,7 @@ internal static class SearchSpace
             "burn-in" => settings with { BurnIn = whole },
             "implicit" => settings with { Implicit = value != 0 },
             "item-implicit" => settings with { ItemImplicit = value != 0 },
+            "scale-reg" => settings with { ScaleRegularization = value != 0 },
             _ => throw new ArgumentException($"The search cannot set '{parameter}'.", nameof(parameter)),
         };
     }
@@ -165,6 +167,7 @@ internal static class SearchSpace
         Add("burn-in", settings.BurnIn);
         Add("implicit", settings.Implicit);
         Add("item-implicit", settings.ItemImplicit);
+        Add("scale-reg", settings.ScaleRegularization);
         return parts.Count == 0 ? "defaults" : string.Join(' ', parts);
     }
 
