@@ -28,6 +28,21 @@ public sealed class HyperparameterSearchTests : IDisposable
         return new TrainingData(data, [new Split("u1", split.Train, split.Test)], "given splits u1");
     }
 
+    /// <summary>A split shaped as u1: half the users hold 40 % of their ratings in the test part, the others none.</summary>
+    private static TrainingData UsersSplit()
+    {
+        var data = TestData.SyntheticWithTitles(seed: 5);
+        var random = new Random(3);
+        var users = data.Ratings.Select(r => r.User).Distinct().Where((_, n) => n % 2 == 0).ToHashSet();
+        var (train, test) = (new List<RawRating>(), new List<RawRating>());
+        foreach (var r in data.Ratings)
+        {
+            (users.Contains(r.User) && random.NextDouble() < 0.4 ? test : train).Add(r);
+        }
+
+        return new TrainingData(data, [new Split("u1", train, test)], "given splits u1");
+    }
+
     private static TrainingRequest Request(TrainingData data, int seed, params string[] algorithms) => new()
     {
         Data = data,
@@ -39,7 +54,7 @@ public sealed class HyperparameterSearchTests : IDisposable
     [Fact]
     public void TheValidationSplitNeverHoldsATestRating()
     {
-        foreach (var data in new[] { Data(), Data(folds: 5) })
+        foreach (var data in new[] { Data(), Data(folds: 5), UsersSplit() })
         {
             var validation = ValidationSplit.Carve(data.Splits, seed: 3);
 
@@ -56,10 +71,11 @@ public sealed class HyperparameterSearchTests : IDisposable
                 Assert.Equal(split.Train.Count, carved.Train.Count + carved.Test.Count);
                 Assert.Equal(split.Train.OrderBy(Key), carved.Train.Concat(carved.Test).OrderBy(Key));
 
-                // The same shape as the test part: per user, the test share of the user's training ratings, one kept at least.
-                var share = ValidationSplit.TestShare(split);
+                // The same shape as the test part: per user, the share of the user's ratings in the test part, one kept at least.
                 foreach (var user in split.Train.GroupBy(r => r.User))
                 {
+                    var inTest = split.Test.Count(r => r.User == user.Key);
+                    var share = (double)inTest / (inTest + user.Count());
                     var held = carved.Test.Count(r => r.User == user.Key);
                     Assert.Equal(Math.Min((int)Math.Round(share * user.Count(), MidpointRounding.AwayFromZero), user.Count() - 1), held);
                 }

@@ -5,9 +5,12 @@ namespace LatentLens.Api.Recommender.Evaluation.Search;
 
 /// <summary>
 /// The data a search scores its trials on: carved from a split's <b>training</b> ratings only, so no
-/// choice ever sees a test rating. Per user, seeded: each user's training ratings are shuffled and the
-/// same share as the split's test part (u1: 20 %, 5-fold: 20 %, a 90/10 split: 10 %) is held out as
-/// validation, rounded, with at least one rating kept for training (a user with one rating keeps it).
+/// choice ever sees a test rating. It has the test part's shape, per user: each user's training ratings
+/// are shuffled (seeded) and the share of that user's ratings that the test part holds is held out again,
+/// rounded, keeping at least one rating for training. A k-fold or 90/10 split holds about the same share
+/// of every user (20 %, 10 %), so does the validation; MovieLens 100K's u1.test holds 459 of 943 users,
+/// about 40 % of each of their ratings, so the validation holds about 40 % of those users' training
+/// ratings and none of the others'. Only the test part's count per user is read, never its ratings.
 /// </summary>
 internal static class ValidationSplit
 {
@@ -19,24 +22,30 @@ internal static class ValidationSplit
         return total == 0 ? 0 : (double)split.Test.Count / total;
     }
 
-    /// <summary>Validation splits of every split, each holding out <see cref="TestShare"/> of its training ratings.</summary>
+    /// <summary>Validation splits of every split, each with its test part's shape (<see cref="UserShares"/>).</summary>
     public static IReadOnlyList<Split> Carve(IReadOnlyList<Split> splits, int seed)
     {
         ArgumentNullException.ThrowIfNull(splits);
-        return [.. splits.Select((s, n) => Carve(s, TestShare(s), seed + n))];
+        return [.. splits.Select((s, n) => Carve(s, UserShares(s), seed + n))];
+    }
+
+    /// <summary>Per user of the training part, the share of the user's ratings in the test part (0 for a user with none there).</summary>
+    public static Func<string, double> UserShares(Split split)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        var train = split.Train.CountBy(r => r.User, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
+        var test = split.Test.CountBy(r => r.User, StringComparer.Ordinal).ToDictionary(StringComparer.Ordinal);
+        return user => test.TryGetValue(user, out var t) ? (double)t / (t + train.GetValueOrDefault(user)) : 0;
     }
 
     /// <summary>
-    /// Holds out <paramref name="share"/> of each user's training ratings of <paramref name="split"/>; the test part is never read.
+    /// Holds out <paramref name="share"/>(user) of each user's training ratings of <paramref name="split"/>; the test part is not read.
     /// Ratings keep their order in the training list; users are visited in the order they first appear.
     /// </summary>
-    public static Split Carve(Split split, double share, int seed)
+    public static Split Carve(Split split, Func<string, double> share, int seed)
     {
         ArgumentNullException.ThrowIfNull(split);
-        if (!(share is > 0 and < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(share), share, "the validation share must be between 0 and 1");
-        }
+        ArgumentNullException.ThrowIfNull(share);
 
         var byUser = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var users = new List<List<int>>();
@@ -58,7 +67,8 @@ internal static class ValidationSplit
         {
             var order = ratings.ToArray();
             random.Shuffle(order);
-            var count = Math.Min((int)Math.Round(share * order.Length, MidpointRounding.AwayFromZero), order.Length - 1);
+            var userShare = Math.Clamp(share(split.Train[order[0]].User), 0, 1);
+            var count = Math.Min((int)Math.Round(userShare * order.Length, MidpointRounding.AwayFromZero), order.Length - 1);
             for (var k = 0; k < count; k++)
             {
                 heldOut[order[k]] = true;
@@ -78,5 +88,5 @@ internal static class ValidationSplit
     /// <summary>How the validation data was made, for the parent run and the JSON.</summary>
     public static string Describe(IReadOnlyList<Split> splits, int seed) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"per user, {TestShare(splits[0]):P0} of each user's training ratings of {string.Join(", ", splits.Select(s => s.Name))} (the test share), seed {seed}");
+            $"per user, the share of the user's ratings in the test part ({TestShare(splits[0]):P0} in all) held out again from the training ratings of {string.Join(", ", splits.Select(s => s.Name))}, seed {seed}");
 }
