@@ -239,7 +239,7 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
     [Fact]
     public void NameDisplayNameAndParametersUseTheInvariantCulture()
     {
-        var als = new ImplicitAls(new ImplicitAlsOptions { Factors = 64, Iterations = 20, Regularization = 0.05, Alpha = 40, CgSteps = 2, Seed = 3 });
+        var als = new ImplicitAls(new ImplicitAlsOptions { Factors = 64, Iterations = 20, Regularization = 0.05, ScaleRegularization = false, Alpha = 40, CgSteps = 2, Seed = 3 });
 
         Assert.Equal("als", als.Name);
         Assert.Equal("als-f64-i20", als.DisplayName);
@@ -250,7 +250,8 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
                 ["alpha"] = "40", ["regularization_scaling"] = "none", ["cg_steps"] = "2", ["seed"] = "3",
             },
             als.Parameters);
-        Assert.Equal("als-f100-i15", new ImplicitAls(new ImplicitAlsOptions()).DisplayName);
+        Assert.Equal("als-f128-i15", new ImplicitAls(new ImplicitAlsOptions()).DisplayName);
+        Assert.Equal("frequency", new ImplicitAls(new ImplicitAlsOptions()).Parameters["regularization_scaling"]);
     }
 
     [Theory]

@@ -82,7 +82,7 @@ internal static class AlgorithmFactory
                 var pure = new PureSvdOptions();
                 return new Algorithms.PureSvd(pure with { Factors = settings.Factors ?? pure.Factors, Seed = settings.Seed });
             case PureSvdCentred:
-                var centred = new PureSvdOptions { Centred = true };
+                var centred = new PureSvdOptions { Centred = true, Factors = PureSvdOptions.CentredDefaultFactors };
                 return new Algorithms.PureSvd(centred with { Factors = settings.Factors ?? centred.Factors, Baseline = BaselineWith(settings), Seed = settings.Seed });
             case Als:
                 var als = new ImplicitAlsOptions();
