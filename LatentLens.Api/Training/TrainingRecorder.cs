@@ -1,5 +1,3 @@
-// Why this file is long: one recorder writes every kind of run (a configuration, a failure, a sweep's parent,
-// a search's trials and parent) through the same description of a configuration; split, they would drift.
 using System.Globalization;
 using System.Text.Json;
 using System.Text;
