@@ -90,8 +90,19 @@ internal static partial class MetricCatalog
         ArgumentNullException.ThrowIfNull(metric);
         var match = AtK().Match(metric);
         var k = match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 10;
-        return For(k).FirstOrDefault(m => m.Key == metric)?.HigherIsBetter
-            ?? UserSplit(k).FirstOrDefault(m => m.Key == metric)?.HigherIsBetter
+        return UserSplit(k).FirstOrDefault(m => m.Key == metric)?.HigherIsBetter ?? Find(metric).HigherIsBetter;
+    }
+
+    /// <summary>
+    /// The definition of <paramref name="metric"/> as recorded (<c>rmse</c>, <c>ndcg_at_10</c>, ...);
+    /// throws <see cref="ArgumentException"/> naming the known metrics for any other name.
+    /// </summary>
+    public static MetricDefinition Find(string metric)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        var match = AtK().Match(metric);
+        var k = match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 10;
+        return For(k).FirstOrDefault(m => m.Key == metric)
             ?? throw new ArgumentException(
                 $"'{metric}' is not a metric LatentLens records; choose one of {string.Join(", ", For(10).Select(m => m.Key))} (any k in place of 10).");
     }
