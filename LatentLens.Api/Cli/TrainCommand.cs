@@ -42,7 +42,7 @@ internal sealed class TrainCommand
 
     private readonly Option<string[]> _algorithm = new("--algorithm")
     {
-        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS), bpmf (Bayesian MF by Gibbs sampling, with implicit user and item features); a comma-separated list sweeps them.",
+        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS), bpmf (Bayesian MF by Gibbs sampling, with implicit user and item features), ease (Steck's EASE^R item-item model); a comma-separated list sweeps them.",
         HelpName = "NAME[,NAME...]",
         DefaultValueFactory = _ => [AlgorithmFactory.FunkSvd],
         CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],
@@ -51,7 +51,7 @@ internal sealed class TrainCommand
     private readonly Option<int[]> _factors = ListOption.Ints("--factors", $"Latent factors (funksvd default 100, puresvd 50; at most {ModelSizeGuard.MaxFactors}, as more is almost certainly a typo, and refused before fitting when the model would not fit in memory).", min: 1);
     private readonly Option<int[]> _epochs = ListOption.Ints("--epochs", "Training epochs (funksvd default 20, baseline 10).", min: 1);
     private readonly Option<double[]> _lr = ListOption.Doubles("--lr", "SGD learning rate (funksvd, default 0.005).", allowZero: false);
-    private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; baseline and puresvd: both bias terms, default 15 for users and 10 for items).", allowZero: true);
+    private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; baseline and puresvd: both bias terms, default 15 for users and 10 for items; ease: λ, default 500).", allowZero: true);
 
     private readonly Option<int[]> _samples = ListOption.Ints("--samples", "bpmf: Gibbs samples in all, burn-in included (default 100).", min: 1);
     private readonly Option<int[]> _burnIn = ListOption.Ints("--burn-in", "bpmf: samples discarded before the posterior average starts (default 10; less than --samples).", min: 0);
@@ -66,6 +66,13 @@ internal sealed class TrainCommand
     {
         Description = "bpmf: without the implicit item features (the users who rated each item); the user features stay.",
     };
+
+    private readonly Option<bool> _binary = new("--binary")
+    {
+        Description = "ease: fit on 0/1 interactions instead of the rating values (then --reg wants a smaller λ).",
+    };
+
+    private readonly Option<int> _neighbours = ListOption.Int("--neighbours", "ease: the weights of largest magnitude kept per item (default 200; 0 keeps the whole items × items matrix).", defaultValue: new EaseOptions().Neighbours, min: 0);
 
     private readonly Option<int> _seed = new("--seed")
     {
@@ -123,7 +130,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _binary, _neighbours, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
@@ -165,6 +172,8 @@ internal sealed class TrainCommand
             Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
             Implicit = parse.GetValue(_noImplicit) ? false : null,
             ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
+            Binary = parse.GetValue(_binary) ? true : null,
+            Neighbours = parse.GetResult(_neighbours) is { Implicit: false } ? parse.GetValue(_neighbours) : null,
         };
         var track = !parse.GetValue(_noTrack);
         // Checked here as well as in the pipeline, so that a bad request fails before the data is read (or downloaded).

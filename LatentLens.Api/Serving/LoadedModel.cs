@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using LatentLens.Api.Recommender.FoldIn;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
@@ -24,6 +25,7 @@ internal sealed class LoadedModel
         _itemNorms = new(() => Ranker.ItemNorms(saved.Model));
         _itemSupport = new(() => Ranker.ItemSupport(saved));
         _defaultSimilarityDivisors = new(() => Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage));
+        _foldIn = FoldIns.RanksTrainedUsersByHistory(saved) ? FoldIns.For(saved) : null;
         _searchTitles = new(() => [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)]);
     }
 
@@ -31,6 +33,9 @@ internal sealed class LoadedModel
     private readonly Lazy<int[]> _itemSupport;
     private readonly Lazy<float[]> _defaultSimilarityDivisors;
     private readonly Lazy<string[]> _searchTitles;
+
+    // The fold-in that ranks trained users of a model scoring from histories (EASE); null for factor models.
+    private readonly IFoldIn? _foldIn;
 
     public SavedModel Saved { get; }
 
@@ -74,7 +79,7 @@ internal sealed class LoadedModel
             return cached;
         }
 
-        var top = Ranker.Recommend(Saved, user, k, excludeRated);
+        var top = FoldIns.RecommendTrained(Saved, user, k, excludeRated, _foldIn);
         return Cache.Add(key, new CachedRecommendations(serialize(this, user, k, excludeRated, top, state), top.Length));
     }
 }

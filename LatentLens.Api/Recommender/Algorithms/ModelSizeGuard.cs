@@ -56,6 +56,8 @@ internal static class ModelSizeGuard
             // The dense Gram matrix of the smaller side, and the other side's dense columns.
             AlgorithmFactory.PureSvd or AlgorithmFactory.PureSvdCentred =>
                 ((long)Math.Min(users, items) * Math.Min(users, items) * sizeof(double)) + (rows * factors * sizeof(double)),
+            // The dense items × items matrix being inverted (padded to 32) and six item × 256 panels.
+            AlgorithmFactory.Ease => ((long)SpdInverse.PaddedOrder(items) * SpdInverse.PaddedOrder(items) * sizeof(float)) + (6L * SpdInverse.PaddedOrder(items) * 256 * sizeof(float)),
             _ => 0,
         };
         return bytes;
