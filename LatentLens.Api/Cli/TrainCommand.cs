@@ -51,7 +51,7 @@ internal sealed class TrainCommand
     private readonly Option<int[]> _factors = ListOption.Ints("--factors", $"Latent factors (funksvd default 100, puresvd 50; at most {ModelSizeGuard.MaxFactors}, as more is almost certainly a typo, and refused before fitting when the model would not fit in memory).", min: 1);
     private readonly Option<int[]> _epochs = ListOption.Ints("--epochs", "Training epochs (funksvd default 20, baseline 10).", min: 1);
     private readonly Option<double[]> _lr = ListOption.Doubles("--lr", "SGD learning rate (funksvd, default 0.005).", allowZero: false);
-    private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; baseline and puresvd: both bias terms, default 15 for users and 10 for items; ease: λ, default 500).", allowZero: true);
+    private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; baseline and puresvd: both bias terms, default 15 for users and 10 for items; ease: λ, default 4000).", allowZero: true);
 
     private readonly Option<int[]> _samples = ListOption.Ints("--samples", "bpmf: Gibbs samples in all, burn-in included (default 100).", min: 1);
     private readonly Option<int[]> _burnIn = ListOption.Ints("--burn-in", "bpmf: samples discarded before the posterior average starts (default 10; less than --samples).", min: 0);
@@ -72,7 +72,7 @@ internal sealed class TrainCommand
         Description = "ease: fit on 0/1 interactions instead of the rating values (then --reg wants a smaller λ).",
     };
 
-    private readonly Option<int> _neighbours = ListOption.Int("--neighbours", "ease: the weights of largest magnitude kept per item (default 200; 0 keeps the whole items × items matrix).", defaultValue: new EaseOptions().Neighbours, min: 0);
+    private readonly Option<int> _neighbours = ListOption.Int("--neighbours", "ease: the weights of largest magnitude kept per item (default 500; 0 keeps the whole items × items matrix).", defaultValue: new EaseOptions().Neighbours, min: 0);
 
     private readonly Option<int> _seed = new("--seed")
     {
