@@ -359,5 +359,7 @@ public sealed class EaseTests
         var bytes = ModelSizeGuard.EstimateBytes(new AlgorithmSettings(AlgorithmFactory.Ease), 610, 9_724);
 
         Assert.True(bytes > 9_724L * 9_724 * 4, bytes.ToString(CultureInfo.InvariantCulture));
+        var error = Assert.Throws<ArgumentException>(() => ModelSizeGuard.Check(new AlgorithmSettings(AlgorithmFactory.Ease), 610, 9_724, limitBytes: 100L << 20));
+        Assert.Contains("9,724 × 9,724 matrix", error.Message, StringComparison.Ordinal);
     }
 }

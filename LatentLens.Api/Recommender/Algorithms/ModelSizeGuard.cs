@@ -73,6 +73,12 @@ internal static class ModelSizeGuard
             return;
         }
 
+        if (settings.Algorithm == AlgorithmFactory.Ease)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"ease needs {Size(needed)} for the dense {items:N0} × {items:N0} matrix it inverts; at most {Size(limitBytes)} here (the lesser of 8 GiB and half the memory available): give data with fewer items."));
+        }
+
         var what = settings.Factors is { } factors
             ? string.Create(CultureInfo.InvariantCulture, $"--factors {factors}")
             : $"{settings.Algorithm} with its default factors";
