@@ -22,7 +22,7 @@ internal enum SpdKernel
 /// pivoting (which positive definiteness makes safe: every pivot block is a Schur complement, itself positive
 /// definite). Sweeping block p with D = A_pp⁻¹ (a small inverse in double) is A_ij −= (A_ip D) A_pj for every
 /// i, j outside p, then A_ip = −A_ip D, A_pj = D A_pj and A_pp = D; after the last block A holds A⁻¹.
-/// Only the lower triangle is read and kept up to date, so the n³ multiply-adds of a Cholesky inverse
+/// Only the lower triangle is read and kept up to date, so the n³/2 multiply-adds (n³ flops) of a Cholesky inverse
 /// (factor, invert the factor, multiply) are spent here too, but all of them in one rank-b update per block: an
 /// 8 × 2-vector register tile over packed panels, spread over the cores.
 /// </summary>
