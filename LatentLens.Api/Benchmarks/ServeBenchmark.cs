@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using LatentLens.Api.Recommender.Models;
-using LatentLens.Api.Recommender.Ranking;
+using LatentLens.Api.Recommender.FoldIn;
 
 namespace LatentLens.Api.Benchmarks;
 
@@ -15,9 +15,10 @@ internal static class ServeBenchmark
         ArgumentNullException.ThrowIfNull(saved);
         var model = saved.Model;
         var random = new Random(1);
+        var foldIn = FoldIns.RanksTrainedUsersByHistory(saved) ? FoldIns.For(saved) : null;
         for (var w = 0; w < 2_000; w++)
         {
-            Ranker.Recommend(saved, random.Next(model.Users.Count), top, excludeRated: true);
+            FoldIns.RecommendTrained(saved, random.Next(model.Users.Count), top, excludeRated: true, foldIn);
         }
 
         var times = new double[count];
@@ -26,7 +27,7 @@ internal static class ServeBenchmark
         for (var n = 0; n < count; n++)
         {
             var start = Stopwatch.GetTimestamp();
-            Ranker.Recommend(saved, users[n], top, excludeRated: true);
+            FoldIns.RecommendTrained(saved, users[n], top, excludeRated: true, foldIn);
             times[n] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
 

@@ -43,7 +43,7 @@ internal sealed class TrainCommand
 
     private readonly Option<string[]> _algorithm = new("--algorithm")
     {
-        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS), bpmf (Bayesian MF by Gibbs sampling, with implicit user and item features); a comma-separated list sweeps them.",
+        Description = "popular, baseline, funksvd (Surprise's SVD), svdpp (Surprise's SVDpp), puresvd (Cremonesi's top-N PureSVD), puresvd-centred (PureSVD of the baseline-centred ratings), als (implicit ALS), bpmf (Bayesian MF by Gibbs sampling, with implicit user and item features), ease (Steck's EASE^R item-item model); a comma-separated list sweeps them.",
         HelpName = "NAME[,NAME...]",
         DefaultValueFactory = _ => [AlgorithmFactory.FunkSvd],
         CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],
@@ -52,7 +52,7 @@ internal sealed class TrainCommand
     private readonly Option<int[]> _factors = ListOption.Ints("--factors", $"Latent factors (funksvd default 100, puresvd 14, als 128; at most {ModelSizeGuard.MaxFactors}, as more is almost certainly a typo, and refused before fitting when the model would not fit in memory).", min: 1);
     private readonly Option<int[]> _epochs = ListOption.Ints("--epochs", "Training epochs (funksvd default 20, baseline 10).", min: 1);
     private readonly Option<double[]> _lr = ListOption.Doubles("--lr", "SGD learning rate (funksvd, default 0.005).", allowZero: false);
-    private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; als 0.015, scaled per row unless --scale-reg false; baseline and puresvd-centred: both bias terms, default 15 for users and 10 for items).", allowZero: true);
+    private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; als 0.015, scaled per row unless --scale-reg false; baseline and puresvd-centred: both bias terms, default 15 for users and 10 for items; ease: λ, default 4000).", allowZero: true);
 
     private readonly Option<double[]> _alpha = ListOption.Doubles("--alpha", "als: α in the confidence 1 + α·r of a rated pair (default 0.831, chosen by --search on ml-latest-small; implicit's is 1).", allowZero: true);
 
@@ -76,6 +76,13 @@ internal sealed class TrainCommand
     };
 
     private readonly Option<int> _search = ListOption.Int("--search", "Random search: N trials per algorithm over the ranges of docs/training.md (the first: the defaults), each scored by --promote-by on validation data carved from the training ratings; the best is evaluated on the test data and recorded (tracked: a parent run per algorithm, a child per trial). 0: no search.", defaultValue: 0, min: 0, max: 10_000);
+
+    private readonly Option<bool> _binary = new("--binary")
+    {
+        Description = "ease: fit on 0/1 interactions instead of the rating values (then --reg wants a smaller λ).",
+    };
+
+    private readonly Option<int> _neighbours = ListOption.Int("--neighbours", "ease: the weights of largest magnitude kept per item (default 500; 0 keeps the whole items × items matrix).", defaultValue: new EaseOptions().Neighbours, min: 0);
 
     private readonly Option<int> _seed = new("--seed")
     {
@@ -145,7 +152,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _alpha, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _scaleReg, _search, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold, _split, _holdoutUsers,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _alpha, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _scaleReg, _search, _binary, _neighbours, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold, _split, _holdoutUsers,
         };
         _split.AcceptOnlyFromAmong("ratings", "users");
         _holdoutUsers.Validators.Add(r =>
@@ -197,6 +204,8 @@ internal sealed class TrainCommand
             Implicit = parse.GetValue(_noImplicit) ? false : null,
             ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
             ScaleRegularization = parse.GetResult(_scaleReg) is { Implicit: false } ? parse.GetValue(_scaleReg) : null,
+            Binary = parse.GetValue(_binary) ? true : null,
+            Neighbours = parse.GetResult(_neighbours) is { Implicit: false } ? parse.GetValue(_neighbours) : null,
         };
         var track = !parse.GetValue(_noTrack);
         var search = parse.GetValue(_search);

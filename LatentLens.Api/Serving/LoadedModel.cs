@@ -27,6 +27,7 @@ internal sealed class LoadedModel
         _defaultSimilarityDivisors = new(() => Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage));
         _foldIn = new(() => FoldIns.For(saved));
         _popularity = new(() => Array.ConvertAll(ItemSupport, count => (float)count));
+        _trainedByHistory = FoldIns.RanksTrainedUsersByHistory(saved) ? FoldIns.For(saved) : null;
         _searchTitles = new(() => [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)]);
     }
 
@@ -42,6 +43,9 @@ internal sealed class LoadedModel
 
     /// <summary>Training ratings per item as a score: the list of a history with no known item.</summary>
     public float[] Popularity => _popularity.Value;
+
+    // The fold-in that ranks trained users of a model scoring from histories (EASE); null for factor models.
+    private readonly IFoldIn? _trainedByHistory;
 
     public SavedModel Saved { get; }
 
@@ -85,7 +89,7 @@ internal sealed class LoadedModel
             return cached;
         }
 
-        var top = Ranker.Recommend(Saved, user, k, excludeRated);
+        var top = FoldIns.RecommendTrained(Saved, user, k, excludeRated, _trainedByHistory);
         return Cache.Add(key, new CachedRecommendations(serialize(this, user, k, excludeRated, top, state), top.Length));
     }
 }

@@ -12,8 +12,9 @@ internal static class AlgorithmFactory
     public const string SvdPlusPlus = "svdpp";
     public const string Als = "als";
     public const string Bpmf = "bpmf";
+    public const string Ease = Algorithms.Ease.AlgorithmName;
 
-    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred, Als, Bpmf];
+    public static IReadOnlyList<string> Names { get; } = [Popular, Baseline, FunkSvd, SvdPlusPlus, PureSvd, PureSvdCentred, Als, Bpmf, Ease];
 
     /// <summary>
     /// The one table of which hyper-parameters each algorithm has, named like their command-line options;
@@ -29,6 +30,7 @@ internal static class AlgorithmFactory
         [PureSvdCentred] = ["factors", "epochs", "reg"],
         [Als] = ["factors", "epochs", "reg", "alpha", "scale-reg"], // --epochs: the ALS iterations, --reg its λ, --alpha the confidence 1 + α·r.
         [Bpmf] = ["factors", "samples", "burn-in", "thin", "implicit", "item-implicit"],
+        [Ease] = ["reg", "binary", "neighbours"], // --reg sets λ.
     };
 
     /// <summary>Every hyper-parameter as the table names it, its option as the error names it, and whether it was given; in the order refusals are checked.</summary>
@@ -45,9 +47,11 @@ internal static class AlgorithmFactory
         ("reg", "--reg", s => s.Regularization is not null),
         ("alpha", "--alpha", s => s.Alpha is not null),
         ("scale-reg", "--scale-reg", s => s.ScaleRegularization is not null),
+        ("binary", "--binary", s => s.Binary is not null),
+        ("neighbours", "--neighbours", s => s.Neighbours is not null),
     ];
 
-    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, alpha, scale-reg, samples, burn-in, thin, implicit, item-implicit).</summary>
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, alpha, scale-reg, samples, burn-in, thin, implicit, item-implicit, binary, neighbours).</summary>
     public static bool Accepts(string algorithm, string parameter) =>
         Takes.TryGetValue(algorithm, out var parameters) && parameters.Contains(parameter, StringComparer.Ordinal);
 
@@ -97,6 +101,16 @@ internal static class AlgorithmFactory
                 });
             case Popular:
                 return new Algorithms.Popular(new PopularOptions());
+            case Ease:
+                var ease = new EaseOptions();
+                var easeOptions = ease with
+                {
+                    Lambda = settings.Regularization ?? ease.Lambda,
+                    Binary = settings.Binary ?? ease.Binary,
+                    Neighbours = settings.Neighbours ?? ease.Neighbours,
+                };
+                easeOptions.Validate();
+                return new Algorithms.Ease(easeOptions);
             default:
                 throw new UnreachableException($"'{settings.Algorithm}' is in the table of hyper-parameters but has no constructor here.");
         }

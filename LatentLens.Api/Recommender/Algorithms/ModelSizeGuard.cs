@@ -56,6 +56,8 @@ internal static class ModelSizeGuard
             // The dense Gram matrix of the smaller side, and the other side's dense columns.
             AlgorithmFactory.PureSvd or AlgorithmFactory.PureSvdCentred =>
                 ((long)Math.Min(users, items) * Math.Min(users, items) * sizeof(double)) + (rows * factors * sizeof(double)),
+            // The dense items × items matrix being inverted (padded to 32) and six item × 256 panels.
+            AlgorithmFactory.Ease => ((long)SpdInverse.PaddedOrder(items) * SpdInverse.PaddedOrder(items) * sizeof(float)) + (6L * SpdInverse.PaddedOrder(items) * 256 * sizeof(float)),
             _ => 0,
         };
         return bytes;
@@ -69,6 +71,12 @@ internal static class ModelSizeGuard
         if (needed <= limitBytes)
         {
             return;
+        }
+
+        if (settings.Algorithm == AlgorithmFactory.Ease)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"ease needs {Size(needed)} for the dense {items:N0} × {items:N0} matrix it inverts; at most {Size(limitBytes)} here (the lesser of 8 GiB and half the memory available): give data with fewer items."));
         }
 
         var what = settings.Factors is { } factors

@@ -38,6 +38,12 @@ internal sealed record ParameterGrid(
     /// <summary>bpmf's implicit item features (<c>--no-item-implicit</c> gives false); null: its default.</summary>
     public bool? ItemImplicit { get; init; }
 
+    /// <summary>ease's 0/1 input instead of the rating values (<c>--binary</c> gives true); null: its default.</summary>
+    public bool? Binary { get; init; }
+
+    /// <summary>ease's weights kept per item (<c>--neighbours</c>); null: its default.</summary>
+    public int? Neighbours { get; init; }
+
     /// <summary>One configuration of one algorithm with its defaults.</summary>
     public static ParameterGrid Single(string algorithm, int seed = 0) => new([algorithm], [], [], [], [], seed);
 
@@ -75,7 +81,7 @@ internal sealed record ParameterGrid(
                                     {
                                         var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed, samples, burnIn,
                                             Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"), Single(ItemImplicit, algorithm, "item-implicit"), alpha,
-                                            Single(ScaleRegularization, algorithm, "scale-reg"));
+                                            Single(ScaleRegularization, algorithm, "scale-reg"), Single(Binary, algorithm, "binary"), Single(Neighbours, algorithm, "neighbours"));
                                         if (seen.Add(settings))
                                         {
                                             configurations.Add(settings);

@@ -1,4 +1,5 @@
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.FoldIn;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
 
@@ -23,7 +24,7 @@ internal sealed record UserList(IReadOnlyList<int> Recommended, IReadOnlySet<int
 /// Catalogue-wide top-N evaluation, measuring what the API serves. For each test user:
 /// candidates are the items of the training ratings the user did not rate in training; the list is
 /// the user's top k candidates by the model's ranking score, ranked by the same code as
-/// <c>GET /users/{id}/recommendations</c> (<see cref="Ranker.Recommend"/>); relevant items are the
+/// <c>GET /users/{id}/recommendations</c> (<see cref="FoldIns.RecommendTrained"/>); relevant items are the
 /// user's test items rated at or above the threshold. Averaged over the test users who are in the
 /// training data and have at least one relevant item:
 /// precision@k = hits / k; recall@k = hits / |relevant|; NDCG@k with binary gains and discount
@@ -63,9 +64,10 @@ internal static class TopN
         }
 
         var lists = new List<UserList>(relevant.Count);
+        var foldIn = FoldIns.RanksTrainedUsersByHistory(saved) ? FoldIns.For(saved) : null;
         foreach (var (user, (known, count)) in relevant.OrderBy(e => e.Key))
         {
-            var top = Ranker.Recommend(saved, user, k, excludeRated: true);
+            var top = FoldIns.RecommendTrained(saved, user, k, excludeRated: true, foldIn);
             lists.Add(new UserList([.. top.Select(t => t.Item)], known, count));
         }
 

@@ -21,6 +21,7 @@ internal static class FoldIns
         [AlgorithmFactory.SvdPlusPlus] = saved => new SgdFoldIn(saved),
         [AlgorithmFactory.Als] = saved => new AlsFoldIn(saved),
         [AlgorithmFactory.Bpmf] = saved => new BpmfFoldIn(saved),
+        [AlgorithmFactory.Ease] = saved => new EaseFoldIn(saved),
     };
 
     // Some fold-ins precompute per model (ALS's YᵀY, BPMF's priors): one instance per loaded model, shared by requests.
@@ -46,6 +47,30 @@ internal static class FoldIns
 
     [ThreadStatic]
     private static float[]? _scores;
+
+    /// <summary>
+    /// Whether a trained user of <paramref name="saved"/> must be ranked through its fold-in: a model without user
+    /// factors that scores from the history (<see cref="FactorModel.ItemWeights"/>). Every factor model ranks its
+    /// stored rows with <see cref="Ranker.Recommend"/>, which gives the same order at no cost of its own.
+    /// </summary>
+    public static bool RanksTrainedUsersByHistory(SavedModel saved) => saved?.Model.ItemWeights is not null;
+
+    /// <summary>
+    /// A trained user's top k as every caller ranks it (the API, the evaluation, <c>benchmark serve</c>): through the fold-in
+    /// of the training history for a model that scores from histories (<see cref="RanksTrainedUsersByHistory"/>), else
+    /// <see cref="Ranker.Recommend"/>. <paramref name="foldIn"/> is the model's fold-in when the caller keeps one.
+    /// </summary>
+    public static ScoredItem[] RecommendTrained(SavedModel saved, int user, int k, bool excludeRated, IFoldIn? foldIn = null)
+    {
+        ArgumentNullException.ThrowIfNull(saved);
+        if (!RanksTrainedUsersByHistory(saved))
+        {
+            return Ranker.Recommend(saved, user, k, excludeRated);
+        }
+
+        foldIn ??= For(saved) ?? throw new InvalidOperationException($"The {saved.Model.Algorithm} model scores from histories but has no fold-in.");
+        return Recommend(foldIn, foldIn.Trained(user), k, excludeRated ? saved.RatedBy(user) : default);
+    }
 
     /// <summary>
     /// The top k items for a folded (or trained) user, without <paramref name="excluded"/>; every item whose

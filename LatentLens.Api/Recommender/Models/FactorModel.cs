@@ -132,6 +132,26 @@ internal sealed class FactorModel
 
     private readonly float[]? _itemImplicit;
 
+    /// <summary>
+    /// The item × item weights of an item-based model (EASE), which has no user factors: a user is scored from the
+    /// history (Recommender/FoldIn); null for every factor model.
+    /// </summary>
+    public ItemWeights? ItemWeights
+    {
+        get => _itemWeights;
+        init
+        {
+            if (value is not null && value.Items != Items.Count)
+            {
+                throw new ArgumentException("The item weights do not match the number of items.", nameof(value));
+            }
+
+            _itemWeights = value;
+        }
+    }
+
+    private readonly ItemWeights? _itemWeights;
+
     /// <summary>What ranking adds per item: <see cref="RankingBias"/> or, by default, <see cref="ItemBias"/>.</summary>
     public float[] RankingOffsets => _rankingBias ?? ItemBias;
 

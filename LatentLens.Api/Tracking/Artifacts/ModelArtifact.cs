@@ -70,15 +70,27 @@ internal static partial class ModelArtifact
             header.Arrays["item_implicit"] = "item_implicit.npy";
         }
 
+        if (m.ItemWeights is { } weights)
+        {
+            header.Arrays["item_weight_offsets"] = "item_weight_offsets.npy";
+            header.Arrays["item_weight_items"] = "item_weight_items.npy";
+            header.Arrays["item_weight_values"] = "item_weight_values.npy";
+            header.ItemWeightsBinary = weights.Binary;
+        }
+
         var time = MlflowNames.FormatModelTime(createdUtc);
         (string, byte[])[] rankingBias = m.RankingBias is { } bias ? [("ranking_bias.npy", NpyFile.WriteVector(bias))] : [];
         (string, byte[])[] ratedValues = saved.RatedValues is { } values ? [("rated_values.npy", NpyFile.WriteVector(values))] : [];
         (string, byte[])[] itemImplicit = m.ItemImplicitFactors is { } implicitRows ? [("item_implicit.npy", NpyFile.WriteMatrix(implicitRows, m.Items.Count, m.Factors, m.Stride))] : [];
+        (string, byte[])[] itemWeights = m.ItemWeights is { } w
+            ? [("item_weight_offsets.npy", NpyFile.WriteInt32(w.Offsets)), ("item_weight_items.npy", NpyFile.WriteInt32(w.Columns)), ("item_weight_values.npy", NpyFile.WriteVector(w.Values))]
+            : [];
         return
         [
             .. rankingBias,
             .. ratedValues,
             .. itemImplicit,
+            .. itemWeights,
             ("user_factors.npy", NpyFile.WriteMatrix(m.UserFactors, m.Users.Count, m.Factors, m.Stride)),
             ("item_factors.npy", NpyFile.WriteMatrix(m.ItemFactors, m.Items.Count, m.Factors, m.Stride)),
             ("user_bias.npy", NpyFile.WriteVector(m.UserBias)),
@@ -150,12 +162,15 @@ internal static partial class ModelArtifact
 
         // Optional since SVD++ saved them for fold-in: its implicit item factors y_j.
         var itemImplicit = header.Arrays?.ContainsKey("item_implicit") == true ? ReadMatrix(folder, "item_implicit.npy", items.Count, header.Factors, stride) : null;
+        // Optional since ease: the sparse item × item weights of a model that scores from histories.
+        var itemWeights = header.Arrays?.ContainsKey("item_weight_offsets") == true ? ReadItemWeights(folder, items.Count, header.ItemWeightsBinary ?? false) : null;
         var model = Parse(folder, () => new FactorModel(header.Algorithm ?? "unknown", users, items, new RatingScale(header.RatingScale![0], header.RatingScale[1]),
             header.GlobalMean, userBias, itemBias, header.Factors, stride, userFactors, itemFactors)
         {
             PredictsRatings = header.PredictsRatings ?? true,
             RankingBias = rankingBias,
             ItemImplicitFactors = itemImplicit,
+            ItemWeights = itemWeights,
         });
         // Optional since rated values were saved: a known user's training ratings, for fold-in with fresh ratings.
         var ratedValues = header.Arrays?.ContainsKey("rated_values") == true ? ReadMatrix(folder, "rated_values.npy", rated.Length, -1, 0) : null;
@@ -283,12 +298,24 @@ internal static partial class ModelArtifact
         });
     }
 
+    /// <summary>The three arrays of the item weights (offsets, items, values), each checked against model.json and the others.</summary>
+    private static ItemWeights ReadItemWeights(string folder, int items, bool binary)
+    {
+        var columns = ReadInts(folder, "item_weight_items.npy", items, null);
+        var offsets = ReadInts(folder, "item_weight_offsets.npy", items + 1, columns.Length, "item_weight_items.npy", "items");
+        var values = ReadMatrix(folder, "item_weight_values.npy", columns.Length, -1, 0);
+        var path = Path.Combine(folder, "item_weight_items.npy");
+        return Parse(path, () => ItemWeights.Problem(items, offsets, columns, values) is { } problem
+            ? throw new InvalidDataException(problem)
+            : new ItemWeights(items, offsets, columns, values, binary));
+    }
+
     /// <summary>
     /// Reads an int32 vector. With <paramref name="total"/>: <paramref name="length"/> offsets into a list of
     /// that many elements, from 0, ascending, ending at the total. Without: item indices, each in
     /// [0, <paramref name="length"/>).
     /// </summary>
-    private static int[] ReadInts(string folder, string name, int length, int? total)
+    private static int[] ReadInts(string folder, string name, int length, int? total, string listName = "rated_items.npy", string rows = "users")
     {
         var path = Path.Combine(folder, name);
         return Parse(path, () =>
@@ -302,7 +329,7 @@ internal static partial class ModelArtifact
 
             if (data.Length != length)
             {
-                throw new InvalidDataException($"holds {data.Length} offsets; the {length - 1} users of model.json need {length}");
+                throw new InvalidDataException($"holds {data.Length} offsets; the {length - 1} {rows} of model.json need {length}");
             }
 
             if (data[0] != 0)
@@ -318,7 +345,7 @@ internal static partial class ModelArtifact
                 }
             }
 
-            return data[^1] == count ? data : throw new InvalidDataException($"ends at {data[^1]}, but rated_items.npy holds {count} items");
+            return data[^1] == count ? data : throw new InvalidDataException($"ends at {data[^1]}, but {listName} holds {count} items");
         });
     }
 
@@ -355,6 +382,8 @@ internal static partial class ModelArtifact
 
         /// <summary>Per item (the order of <see cref="Items"/>), the indices into <see cref="Genres"/> of its genres.</summary>
         public int[][]? ItemGenres { get; set; }
+        /// <summary>Whether the item weights take 0/1 history entries (else the ratings); only with the item weight arrays.</summary>
+        public bool? ItemWeightsBinary { get; set; }
 
         [JsonPropertyName("trained_at")]
         public string? TrainedAt { get; set; }

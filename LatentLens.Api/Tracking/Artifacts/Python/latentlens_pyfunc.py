@@ -9,7 +9,8 @@ Written by LatentLens into each model's `code/` folder; uses only NumPy and pand
 
 Predictions follow GET /users/{u}/items/{i}/prediction: mu + b_u + b_i + p_u . q_i clipped to the rating
 scale, the terms of an unknown user or item dropped. Recommendations follow GET /users/{u}/recommendations:
-the top k by the model's ranking score (ranking_bias, else b_i, plus p_u . q_i), without the items the user
+the top k by the model's ranking score (ranking_bias, else b_i, plus p_u . q_i; for an item-based model such
+as ease, sum over the user's training items h of x_h * B[h, j], x_h the rating or 1), without the items the user
 rated in training, ties by the lower item index.
 """
 import json
@@ -43,6 +44,13 @@ class LatentLensModel:
         self.ranking_bias = load("ranking_bias").astype(np.float32) if "ranking_bias" in arrays else self.item_bias
         self.rated_offsets = load("rated_offsets")
         self.rated_items = load("rated_items")
+        # An item-based model (ease): the sparse item x item weights B, row h holding what history entry h adds.
+        self.weight_offsets = load("item_weight_offsets") if "item_weight_offsets" in arrays else None
+        if self.weight_offsets is not None:
+            self.weight_items = load("item_weight_items")
+            self.weight_values = load("item_weight_values").astype(np.float64)
+            self.weights_binary = bool(header.get("item_weights_binary", False))
+            self.rated_values = load("rated_values").astype(np.float64) if "rated_values" in arrays else None
         # mlflow's PyFuncModel.unwrap_python_model() returns this object.
         self.python_model = self
 
@@ -82,6 +90,13 @@ class LatentLensModel:
         scores = self.ranking_bias.astype(np.float64).copy()
         if self.factors > 0:
             scores += self.item_factors.astype(np.float64) @ self.user_factors[u].astype(np.float64)
+        if self.weight_offsets is not None:
+            first, last = self.rated_offsets[u], self.rated_offsets[u + 1]
+            binary = self.weights_binary or self.rated_values is None
+            for n in range(first, last):
+                h = self.rated_items[n]
+                a, b = self.weight_offsets[h], self.weight_offsets[h + 1]
+                scores[self.weight_items[a:b]] += (1.0 if binary else self.rated_values[n]) * self.weight_values[a:b]
         if exclude_rated:
             scores[self.rated_items[self.rated_offsets[u]:self.rated_offsets[u + 1]]] = -np.inf
         order = np.argsort(-scores, kind="stable")
