@@ -66,26 +66,32 @@ internal static class BenchmarkCommand
         };
         var repeat = ListOption.Int("--repeat", "Fits per split; the median and the best are reported.", defaultValue: 7, min: 1);
         var warmupFits = ListOption.Int("--warmup", "Untimed fits before timing (the JIT tiers code up over the first fits).", defaultValue: 40, min: 0);
+        var threads = Threads();
         var command = new Command("fit", "Fit FunkSvd (Surprise's defaults, seed 0) on each u1..u5 split after untimed warm-up fits (--warmup): fit time (median and best of --repeat) and test RMSE/MAE.")
         {
-            data, repeat, warmupFits,
+            data, repeat, warmupFits, threads,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
             WriteMachine(output);
             var splits = Splits.MovieLensFolderSplits(parse.GetValue(data)!);
-            output.WriteLine("split  ratings  fit median (s)  fit best (s)  20 epochs median (s)  RMSE    MAE");
-            var fits = new List<SplitFit>();
-            foreach (var fit in FitBenchmark.Run(splits, parse.GetValue(repeat), parse.GetValue(warmupFits)))
+            // "threads" is the last column: scripts read the others by position.
+            output.WriteLine("split  ratings  fit median (s)  fit best (s)  20 epochs median (s)  RMSE    MAE     threads");
+            foreach (var t in ThreadCounts(parse, threads))
             {
-                fits.Add(fit);
+                var fits = new List<SplitFit>();
+                foreach (var fit in FitBenchmark.Run(splits, parse.GetValue(repeat), parse.GetValue(warmupFits), t))
+                {
+                    fits.Add(fit);
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{fit.Name,-5}  {fit.Ratings,7}  {fit.MedianSeconds,14:F4}  {fit.BestSeconds,12:F4}  {fit.MedianEpochsSeconds,20:F4}  {fit.Rmse:F4}  {fit.Mae:F4}  {t,7}"));
+                }
+
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{fit.Name,-5}  {fit.Ratings,7}  {fit.MedianSeconds,14:F4}  {fit.BestSeconds,12:F4}  {fit.MedianEpochsSeconds,20:F4}  {fit.Rmse:F4}  {fit.Mae:F4}"));
+                    $"mean            {fits.Average(f => f.MedianSeconds),14:F4}                                    {fits.Average(f => f.Rmse):F4}  {fits.Average(f => f.Mae):F4}  {t,7}"));
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mean            {fits.Average(f => f.MedianSeconds),14:F4}                                    {fits.Average(f => f.Rmse):F4}  {fits.Average(f => f.Mae):F4}"));
             return 0;
         }));
         return command;
@@ -98,9 +104,10 @@ internal static class BenchmarkCommand
         var items = ListOption.Int("--items", "Items.", defaultValue: 10_000, min: 1);
         var factors = ListOption.Int("--factors", "FunkSvd factors.", defaultValue: 100, min: 1);
         var epochs = ListOption.Int("--epochs", "FunkSvd epochs.", defaultValue: 20, min: 1);
+        var threads = Threads();
         var command = new Command("scale", "Fit FunkSvd on synthetic ratings (planted rank-10 structure plus noise) of growing size: fit time and peak memory.")
         {
-            sizes, users, items, factors, epochs,
+            sizes, users, items, factors, epochs, threads,
         };
         command.SetAction(parse =>
         {
@@ -116,19 +123,27 @@ internal static class BenchmarkCommand
             }
 
             // "best epoch": the fastest of the epochs, per rating; on a shared machine it moves far less than the mean.
-            output.WriteLine("ratings     users   items  generate (s)  fit (s)  per epoch (s)  ns/rating/epoch  best epoch (ns/rating)  train RMSE  peak working set (MiB)");
+            // "threads" is the last column: scripts read the others by position.
+            output.WriteLine("ratings     users   items  generate (s)  fit (s)  per epoch (s)  ns/rating/epoch  best epoch (ns/rating)  train RMSE  peak working set (MiB)  threads");
             var e = parse.GetValue(epochs);
-            foreach (var point in ScaleBenchmark.Run(counts, parse.GetValue(users), parse.GetValue(items), parse.GetValue(factors), e))
+            foreach (var point in ScaleBenchmark.Run(counts, parse.GetValue(users), parse.GetValue(items), parse.GetValue(factors), e, ThreadCounts(parse, threads)))
             {
                 var (count, fit) = (point.Ratings, point.FitSeconds);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{count,10}  {point.Users,6}  {point.Items,6}  {point.GenerateSeconds,12:F2}  {fit,7:F2}  {fit / e,13:F3}  {fit / e / count * 1e9,15:F1}  {point.BestEpoch.TotalSeconds / count * 1e9,22:F1}  {point.TrainRmse,10:F4}  {point.PeakWorkingSetBytes / 1048576.0,21:F0}"));
+                    $"{count,10}  {point.Users,6}  {point.Items,6}  {point.GenerateSeconds,12:F2}  {fit,7:F2}  {fit / e,13:F3}  {fit / e / count * 1e9,15:F1}  {point.BestEpoch.TotalSeconds / count * 1e9,22:F1}  {point.TrainRmse,10:F4}  {point.PeakWorkingSetBytes / 1048576.0,21:F0}  {point.Threads,7}"));
             }
 
             return 0;
         });
         return command;
     }
+
+    /// <summary><c>--threads</c>: one count, or a comma-separated list to sweep; by default the machine's cores.</summary>
+    private static Option<int[]> Threads() =>
+        ListOption.Ints("--threads", $"Threads FunkSvd trains on (default: this machine's {Environment.ProcessorCount} cores; 1 is Surprise's order); a comma-separated list sweeps them.", min: 1);
+
+    private static int[] ThreadCounts(ParseResult parse, Option<int[]> threads) =>
+        parse.GetValue(threads) is { Length: > 0 } given ? given : [Environment.ProcessorCount];
 
     private static void WriteMachine(TextWriter output)
     {

@@ -67,6 +67,8 @@ internal sealed class TrainCommand
         Description = "bpmf: without the implicit item features (the users who rated each item); the user features stay.",
     };
 
+    private readonly Option<int> _threads = ListOption.Int("--threads", $"funksvd, svdpp: threads the epochs run on (default: this machine's cores, {Environment.ProcessorCount}); 1 keeps Surprise's order exactly, more train blocks of the ratings in parallel, deterministically for a given count.", defaultValue: Environment.ProcessorCount, min: 1);
+
     private readonly Option<int> _seed = new("--seed")
     {
         Description = "Seed of everything random (fold shuffling, factor initialisation): same seed and data, same results.",
@@ -123,7 +125,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _threads, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
         };
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
@@ -165,6 +167,7 @@ internal sealed class TrainCommand
             Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
             Implicit = parse.GetValue(_noImplicit) ? false : null,
             ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
+            Threads = parse.GetResult(_threads) is { Implicit: false } ? parse.GetValue(_threads) : null,
         };
         var track = !parse.GetValue(_noTrack);
         // Checked here as well as in the pipeline, so that a bad request fails before the data is read (or downloaded).

@@ -23,8 +23,8 @@ internal static class AlgorithmFactory
     {
         [Popular] = [],
         [Baseline] = ["epochs", "reg"],
-        [FunkSvd] = ["factors", "epochs", "lr", "reg"],
-        [SvdPlusPlus] = ["factors", "epochs", "lr", "reg"],
+        [FunkSvd] = ["factors", "epochs", "lr", "reg", "threads"],
+        [SvdPlusPlus] = ["factors", "epochs", "lr", "reg", "threads"],
         [PureSvd] = ["factors"],
         [PureSvdCentred] = ["factors", "epochs", "reg"],
         [Als] = ["factors", "epochs", "reg"], // --epochs sets the ALS iterations, --reg its regularisation; α keeps implicit's default.
@@ -43,9 +43,10 @@ internal static class AlgorithmFactory
         ("epochs", "--epochs", s => s.Epochs is not null),
         ("lr", "--lr", s => s.LearningRate is not null),
         ("reg", "--reg", s => s.Regularization is not null),
+        ("threads", "--threads", s => s.Threads is not null),
     ];
 
-    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, samples, burn-in, thin, implicit, item-implicit).</summary>
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, samples, burn-in, thin, implicit, item-implicit, threads).</summary>
     public static bool Accepts(string algorithm, string parameter) =>
         Takes.TryGetValue(algorithm, out var parameters) && parameters.Contains(parameter, StringComparer.Ordinal);
 
@@ -108,6 +109,7 @@ internal static class AlgorithmFactory
             LearningRate = settings.LearningRate ?? defaults.LearningRate,
             Regularization = settings.Regularization ?? defaults.Regularization,
             Seed = settings.Seed,
+            Threads = settings.Threads ?? Environment.ProcessorCount, // the command line's default: every core
         });
 
     /// <summary>The given sampler settings over bpmf's defaults, checked: a bad combination fails before any data is read.</summary>

@@ -32,6 +32,9 @@ internal sealed record ParameterGrid(
     /// <summary>bpmf's implicit item features (<c>--no-item-implicit</c> gives false); null: its default.</summary>
     public bool? ItemImplicit { get; init; }
 
+    /// <summary>Threads of the SGD algorithms (<c>--threads</c>); null: every core.</summary>
+    public int? Threads { get; init; }
+
     /// <summary>One configuration of one algorithm with its defaults.</summary>
     public static ParameterGrid Single(string algorithm, int seed = 0) => new([algorithm], [], [], [], [], seed);
 
@@ -66,7 +69,8 @@ internal sealed record ParameterGrid(
                                 foreach (var burnIn in Values(BurnIns, algorithm, "burn-in"))
                                 {
                                     var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed, samples, burnIn,
-                                        Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"), Single(ItemImplicit, algorithm, "item-implicit"));
+                                        Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"), Single(ItemImplicit, algorithm, "item-implicit"),
+                                        Single(Threads, algorithm, "threads"));
                                     if (seen.Add(settings))
                                     {
                                         configurations.Add(settings);

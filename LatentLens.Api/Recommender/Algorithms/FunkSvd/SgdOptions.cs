@@ -23,6 +23,13 @@ internal abstract record SgdOptions
 
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Threads the epochs run on. 1 (the default): Surprise's loop, ratings in the trainset's order. More: the
+    /// ratings cut into that many blocks per side (<see cref="SgdBlocks"/>), trained in parallel in a fixed schedule,
+    /// so the same seed, data and thread count give the same model bit for bit (another count, another model).
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
     public void Validate()
     {
         if (Factors < 1)
@@ -45,6 +52,11 @@ internal abstract record SgdOptions
             throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "the regularization must be zero or positive");
         }
 
+        if (Threads < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must be at least 1");
+        }
+
         if (!(InitStdDev >= 0) || !double.IsFinite(InitStdDev))
         {
             throw new ArgumentOutOfRangeException(nameof(InitStdDev), InitStdDev, "the initial standard deviation must be zero or positive");
@@ -62,5 +74,6 @@ internal abstract record SgdOptions
         ["init_mean"] = InitMean.ToString("R", CultureInfo.InvariantCulture),
         ["init_std_dev"] = InitStdDev.ToString("R", CultureInfo.InvariantCulture),
         ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+        ["threads"] = Threads.ToString(CultureInfo.InvariantCulture),
     };
 }

@@ -70,6 +70,13 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
         Options.Validate();
         var state = Initialize(trainset);
         var starts = UserStarts(trainset);
+        var grid = SgdBlocks.GridFor(Options.Threads, trainset);
+        if (grid > 1)
+        {
+            SvdPlusPlusBlocks.Train(SgdBlocks.Build(trainset, grid, Options.Seed), trainset, starts, state, Options, onEpoch, cancellationToken);
+            return ToModel(trainset, starts, state);
+        }
+
         var clock = Stopwatch.StartNew();
         for (var epoch = 1; epoch <= Options.Epochs; epoch++)
         {
