@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using LatentLens.Api.Benchmarks;
 using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
 
 namespace LatentLens.Api.Cli;
@@ -76,6 +77,15 @@ internal static class BenchmarkCommand
             var output = parse.InvocationConfiguration.Output;
             WriteMachine(output);
             var splits = Splits.MovieLensFolderSplits(parse.GetValue(data)!);
+            // What the block schedule allows on u1 at each count (ratings per sub-epoch's largest block; no barrier, no cache).
+            var first = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
+            foreach (var t in ThreadCounts(parse, threads).Where(t => t > 1))
+            {
+                var blocks = SgdBlocks.Build(first, SgdBlocks.GridFor(t, first), seed: 0);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"schedule: {t} threads, {blocks.Grid} x {blocks.Grid} blocks on {splits[0].Name}: the largest block of each sub-epoch bounds the speed-up at {blocks.SpeedUpBound():F2} x"));
+            }
+
             // "threads" is the last column: scripts read the others by position.
             output.WriteLine("split  ratings  fit median (s)  fit best (s)  20 epochs median (s)  RMSE    MAE     threads");
             foreach (var t in ThreadCounts(parse, threads))

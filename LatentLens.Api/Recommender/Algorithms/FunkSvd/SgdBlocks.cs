@@ -62,6 +62,28 @@ internal sealed class SgdBlocks
     public (int From, int To) Range(int row, int column) => (Starts[(row * Grid) + column], Starts[(row * Grid) + column + 1]);
 
     /// <summary>
+    /// The speed-up the schedule allows at most if time were proportional to ratings: each sub-epoch lasts as long as its
+    /// largest block, so n / Σ_s max_a |block(a, ColumnOf(a, s))| (G when the blocks are even; barriers not counted).
+    /// </summary>
+    public double SpeedUpBound()
+    {
+        long slowest = 0;
+        for (var s = 0; s < Grid; s++)
+        {
+            var largest = 0;
+            for (var a = 0; a < Grid; a++)
+            {
+                var (from, to) = Range(a, ColumnOf(a, s));
+                largest = Math.Max(largest, to - from);
+            }
+
+            slowest += largest;
+        }
+
+        return slowest == 0 ? 1 : (double)Values.Length / slowest;
+    }
+
+    /// <summary>
     /// Blocks per side for <paramref name="threads"/> threads: one block row per thread (more rows would add
     /// sub-epochs and barriers without adding work to share), never more rows than users or columns than items.
     /// </summary>

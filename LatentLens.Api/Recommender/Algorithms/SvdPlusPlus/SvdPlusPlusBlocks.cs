@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LatentLens.Api.Recommender.Data;
 
 namespace LatentLens.Api.Recommender.Algorithms;
@@ -149,18 +151,10 @@ internal static class SvdPlusPlusBlocks
                 Array.Clear(s);
                 for (var r = first; r < last; r++)
                 {
-                    var yj = y.AsSpan(Rated[r] * f, f);
-                    for (var c = 0; c < f; c++)
-                    {
-                        s[c] += yj[c];
-                    }
+                    Rows.Add(y.AsSpan(Rated[r] * f, f), s);
                 }
 
-                for (var c = 0; c < f; c++)
-                {
-                    s[c] *= inv;
-                }
-
+                Rows.Scale(s, inv);
                 Array.Clear(w);
                 var scale = 1.0;
                 var pu = P.AsSpan(u * f, f);
@@ -168,26 +162,11 @@ internal static class SvdPlusPlusBlocks
                 {
                     var i = items[k];
                     var qi = Q.AsSpan(i * f, f);
-                    double dot = 0;
-                    for (var c = 0; c < f; c++)
-                    {
-                        dot += qi[c] * (pu[c] + s[c]);
-                    }
-
-                    var err = values[k] - (mu + UserBias[u] + ItemBias[i] + dot);
+                    var err = values[k] - (mu + UserBias[u] + ItemBias[i] + Rows.DotOfSum(qi, pu, s));
                     sse += err * err;
                     UserBias[u] += lr * (err - (reg * UserBias[u]));
                     ItemBias[i] += lr * (err - (reg * ItemBias[i]));
-                    var step = lr * err;
-                    for (var c = 0; c < f; c++)
-                    {
-                        var (puf, qif) = (pu[c], qi[c]);
-                        pu[c] += lr * ((err * qif) - (reg * puf));
-                        qi[c] += lr * ((err * (puf + s[c])) - (reg * qif));
-                        s[c] = (decay * s[c]) + (step * qif);
-                        w[c] = (decay * w[c]) + (step * qif * inv);
-                    }
-
+                    Rows.Update(pu, qi, s, w, lr, reg, err, decay, inv);
                     scale *= decay;
                 }
 
@@ -195,12 +174,7 @@ internal static class SvdPlusPlusBlocks
                 for (var r = first; r < last; r++)
                 {
                     var j = Rated[r];
-                    var yj = y.AsSpan(j * f, f);
-                    for (var c = 0; c < f; c++)
-                    {
-                        yj[c] = (scale * yj[c]) + w[c];
-                    }
-
+                    Rows.ScaleAdd(y.AsSpan(j * f, f), scale, w);
                     scales[j] *= scale;
                 }
             }
@@ -236,6 +210,112 @@ internal static class SvdPlusPlusBlocks
                     Scales[r][j] = 1;
                 }
             }
+        }
+    }
+}
+
+/// <summary>
+/// The row arithmetic of <see cref="SvdPlusPlusBlocks"/> in <see cref="Vector{T}"/> lanes of doubles, then a scalar
+/// tail: the same formulas as <see cref="SvdPlusPlus.RunEpoch"/>, summed in lanes (so not its bits; the single-threaded
+/// loop keeps Surprise's order, as its transcription test wants).
+/// </summary>
+internal static class Rows
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Add(ReadOnlySpan<double> row, Span<double> sum)
+    {
+        ref var x = ref MemoryMarshal.GetReference(row);
+        ref var acc = ref MemoryMarshal.GetReference(sum);
+        var c = 0;
+        for (; c <= row.Length - Vector<double>.Count; c += Vector<double>.Count)
+        {
+            (Vector.LoadUnsafe(ref acc, (nuint)c) + Vector.LoadUnsafe(ref x, (nuint)c)).StoreUnsafe(ref acc, (nuint)c);
+        }
+
+        for (; c < row.Length; c++)
+        {
+            sum[c] += row[c];
+        }
+    }
+
+    public static void Scale(Span<double> row, double by)
+    {
+        for (var c = 0; c < row.Length; c++)
+        {
+            row[c] *= by;
+        }
+    }
+
+    /// <summary>q·(p + s).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double DotOfSum(ReadOnlySpan<double> q, ReadOnlySpan<double> p, ReadOnlySpan<double> s)
+    {
+        ref var qr = ref MemoryMarshal.GetReference(q);
+        ref var pr = ref MemoryMarshal.GetReference(p);
+        ref var sr = ref MemoryMarshal.GetReference(s);
+        var lanes = Vector<double>.Zero;
+        var c = 0;
+        for (; c <= q.Length - Vector<double>.Count; c += Vector<double>.Count)
+        {
+            lanes += Vector.LoadUnsafe(ref qr, (nuint)c) * (Vector.LoadUnsafe(ref pr, (nuint)c) + Vector.LoadUnsafe(ref sr, (nuint)c));
+        }
+
+        var dot = Vector.Sum(lanes);
+        for (; c < q.Length; c++)
+        {
+            dot += q[c] * (p[c] + s[c]);
+        }
+
+        return dot;
+    }
+
+    /// <summary>SVD++'s step for one rating, from the old p and q: p, q, the implicit sum s and the users' pending w.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Update(Span<double> p, Span<double> q, Span<double> s, Span<double> w, double lr, double reg, double err, double decay, double inv)
+    {
+        ref var pr = ref MemoryMarshal.GetReference(p);
+        ref var qr = ref MemoryMarshal.GetReference(q);
+        ref var sr = ref MemoryMarshal.GetReference(s);
+        ref var wr = ref MemoryMarshal.GetReference(w);
+        var step = lr * err;
+        var (vlr, verr, vreg, vdecay, vstep, vstepInv) = (new Vector<double>(lr), new Vector<double>(err), new Vector<double>(reg),
+            new Vector<double>(decay), new Vector<double>(step), new Vector<double>(step * inv));
+        var c = 0;
+        for (; c <= p.Length - Vector<double>.Count; c += Vector<double>.Count)
+        {
+            var (pv, qv, sv) = (Vector.LoadUnsafe(ref pr, (nuint)c), Vector.LoadUnsafe(ref qr, (nuint)c), Vector.LoadUnsafe(ref sr, (nuint)c));
+            (pv + (vlr * ((verr * qv) - (vreg * pv)))).StoreUnsafe(ref pr, (nuint)c);
+            (qv + (vlr * ((verr * (pv + sv)) - (vreg * qv)))).StoreUnsafe(ref qr, (nuint)c);
+            ((vdecay * sv) + (vstep * qv)).StoreUnsafe(ref sr, (nuint)c);
+            ((vdecay * Vector.LoadUnsafe(ref wr, (nuint)c)) + (vstepInv * qv)).StoreUnsafe(ref wr, (nuint)c);
+        }
+
+        for (; c < p.Length; c++)
+        {
+            var (puf, qif) = (p[c], q[c]);
+            p[c] += lr * ((err * qif) - (reg * puf));
+            q[c] += lr * ((err * (puf + s[c])) - (reg * qif));
+            s[c] = (decay * s[c]) + (step * qif);
+            w[c] = (decay * w[c]) + (step * inv * qif);
+        }
+    }
+
+    /// <summary>row ← scale·row + add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ScaleAdd(Span<double> row, double scale, ReadOnlySpan<double> add)
+    {
+        ref var r = ref MemoryMarshal.GetReference(row);
+        ref var a = ref MemoryMarshal.GetReference(add);
+        var vscale = new Vector<double>(scale);
+        var c = 0;
+        for (; c <= row.Length - Vector<double>.Count; c += Vector<double>.Count)
+        {
+            ((vscale * Vector.LoadUnsafe(ref r, (nuint)c)) + Vector.LoadUnsafe(ref a, (nuint)c)).StoreUnsafe(ref r, (nuint)c);
+        }
+
+        for (; c < row.Length; c++)
+        {
+            row[c] = (scale * row[c]) + add[c];
         }
     }
 }
