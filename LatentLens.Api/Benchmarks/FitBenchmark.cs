@@ -16,13 +16,13 @@ internal static class FitBenchmark
     /// Each split's fits, as each split is done: first <paramref name="warmupFits"/> untimed fits on the first
     /// split (the JIT tiers the code up over the first fits), then <paramref name="repeat"/> timed fits per split.
     /// </summary>
-    public static IEnumerable<SplitFit> Run(IReadOnlyList<(string Name, string Train, string Test)> splits, int repeat, int warmupFits, int threads = 1)
+    public static IEnumerable<SplitFit> Run(IReadOnlyList<(string Name, string Train, string Test)> splits, int repeat, int warmupFits, int threads = 1, int blocks = 0)
     {
         ArgumentNullException.ThrowIfNull(splits);
         var warmup = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
         for (var w = 0; w < warmupFits; w++)
         {
-            new FunkSvd(new FunkSvdOptions { Threads = threads }).Fit(warmup);
+            new FunkSvd(new FunkSvdOptions { Threads = threads, Blocks = blocks }).Fit(warmup);
         }
 
         foreach (var (name, trainFile, testFile) in splits)
@@ -36,7 +36,7 @@ internal static class FitBenchmark
             {
                 var last = default(EpochReport);
                 var clock = Stopwatch.StartNew();
-                model = new FunkSvd(new FunkSvdOptions { Threads = threads }).Fit(trainset, e => last = e);
+                model = new FunkSvd(new FunkSvdOptions { Threads = threads, Blocks = blocks }).Fit(trainset, e => last = e);
                 times.Add(clock.Elapsed.TotalSeconds);
                 epochTimes.Add(last.Elapsed.TotalSeconds);
             }

@@ -14,7 +14,7 @@ internal sealed record ScalePoint(int Ratings, int Users, int Items, double Gene
 internal static class ScaleBenchmark
 {
     /// <summary>Each size in increasing order, as it is done; users scale down with the size, keeping ratings per user.</summary>
-    public static IEnumerable<ScalePoint> Run(IReadOnlyCollection<int> counts, int users, int items, int factors, int epochs, IReadOnlyList<int>? threads = null)
+    public static IEnumerable<ScalePoint> Run(IReadOnlyCollection<int> counts, int users, int items, int factors, int epochs, IReadOnlyList<int>? threads = null, int blocks = 0)
     {
         ArgumentNullException.ThrowIfNull(counts);
         var largest = counts.Max();
@@ -39,7 +39,7 @@ internal static class ScaleBenchmark
                 var last = default(EpochReport);
                 var best = TimeSpan.MaxValue;
                 clock.Restart();
-                new FunkSvd(new FunkSvdOptions { Factors = factors, Epochs = epochs, Threads = t }).Fit(trainset, e =>
+                new FunkSvd(new FunkSvdOptions { Factors = factors, Epochs = epochs, Threads = t, Blocks = blocks }).Fit(trainset, e =>
                 {
                     best = TimeSpan.FromTicks(Math.Min(best.Ticks, (e.Elapsed - last.Elapsed).Ticks));
                     last = e;

@@ -68,9 +68,10 @@ internal static class BenchmarkCommand
         var repeat = ListOption.Int("--repeat", "Fits per split; the median and the best are reported.", defaultValue: 7, min: 1);
         var warmupFits = ListOption.Int("--warmup", "Untimed fits before timing (the JIT tiers code up over the first fits).", defaultValue: 40, min: 0);
         var threads = Threads();
+        var blocks = Blocks();
         var command = new Command("fit", "Fit FunkSvd (Surprise's defaults, seed 0) on each u1..u5 split after untimed warm-up fits (--warmup): fit time (median and best of --repeat) and test RMSE/MAE.")
         {
-            data, repeat, warmupFits, threads,
+            data, repeat, warmupFits, threads, blocks,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
@@ -81,7 +82,7 @@ internal static class BenchmarkCommand
             var first = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
             foreach (var t in ThreadCounts(parse, threads).Where(t => t > 1))
             {
-                var blocks = SgdBlocks.Build(first, SgdBlocks.GridFor(t, first), seed: 0);
+                var blocks = SgdBlocks.Build(first, SgdBlocks.GridFor(new FunkSvdOptions { Threads = t }, first), seed: 0);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"schedule: {t} threads, {blocks.Grid} x {blocks.Grid} blocks on {splits[0].Name}: the largest block of each sub-epoch bounds the speed-up at {blocks.SpeedUpBound():F2} x"));
             }
@@ -91,7 +92,7 @@ internal static class BenchmarkCommand
             foreach (var t in ThreadCounts(parse, threads))
             {
                 var fits = new List<SplitFit>();
-                foreach (var fit in FitBenchmark.Run(splits, parse.GetValue(repeat), parse.GetValue(warmupFits), t))
+                foreach (var fit in FitBenchmark.Run(splits, parse.GetValue(repeat), parse.GetValue(warmupFits), t, parse.GetValue(blocks)))
                 {
                     fits.Add(fit);
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -115,9 +116,10 @@ internal static class BenchmarkCommand
         var factors = ListOption.Int("--factors", "FunkSvd factors.", defaultValue: 100, min: 1);
         var epochs = ListOption.Int("--epochs", "FunkSvd epochs.", defaultValue: 20, min: 1);
         var threads = Threads();
+        var blocks = Blocks();
         var command = new Command("scale", "Fit FunkSvd on synthetic ratings (planted rank-10 structure plus noise) of growing size: fit time and peak memory.")
         {
-            sizes, users, items, factors, epochs, threads,
+            sizes, users, items, factors, epochs, threads, blocks,
         };
         command.SetAction(parse =>
         {
@@ -136,7 +138,7 @@ internal static class BenchmarkCommand
             // "threads" is the last column: scripts read the others by position.
             output.WriteLine("ratings     users   items  generate (s)  fit (s)  per epoch (s)  ns/rating/epoch  best epoch (ns/rating)  train RMSE  peak working set (MiB)  threads");
             var e = parse.GetValue(epochs);
-            foreach (var point in ScaleBenchmark.Run(counts, parse.GetValue(users), parse.GetValue(items), parse.GetValue(factors), e, ThreadCounts(parse, threads)))
+            foreach (var point in ScaleBenchmark.Run(counts, parse.GetValue(users), parse.GetValue(items), parse.GetValue(factors), e, ThreadCounts(parse, threads), parse.GetValue(blocks)))
             {
                 var (count, fit) = (point.Ratings, point.FitSeconds);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -151,6 +153,10 @@ internal static class BenchmarkCommand
     /// <summary><c>--threads</c>: one count, or a comma-separated list to sweep; by default the machine's cores.</summary>
     private static Option<int[]> Threads() =>
         ListOption.Ints("--threads", $"Threads FunkSvd trains on (default: this machine's {Environment.ProcessorCount} cores; 1 is Surprise's order); a comma-separated list sweeps them.", min: 1);
+
+    /// <summary><c>--blocks</c>: the schedule of that many threads (G × G blocks) run on --threads threads, to see its own cost.</summary>
+    private static Option<int> Blocks() =>
+        ListOption.Int("--blocks", "Blocks per side (default 0: as many as threads); more than --threads runs the schedule of that many threads on fewer, the same model, to measure the schedule's own cost.", defaultValue: 0, min: 0);
 
     private static int[] ThreadCounts(ParseResult parse, Option<int[]> threads) =>
         parse.GetValue(threads) is { Length: > 0 } given ? given : [Environment.ProcessorCount];

@@ -116,8 +116,8 @@ public sealed class ParallelSgdTests
     {
         var tiny = Trainset.Build([new("a", "x", 1, 0), new("a", "y", 2, 0), new("b", "x", 3, 0)], new RatingScale(1, 5));
 
-        Assert.Equal(2, SgdBlocks.GridFor(8, tiny));
-        Assert.Equal(1, SgdBlocks.GridFor(1, tiny));
+        Assert.Equal(2, SgdBlocks.GridFor(new FunkSvdOptions { Threads = 8 }, tiny));
+        Assert.Equal(1, SgdBlocks.GridFor(new FunkSvdOptions(), tiny));
         var model = new FunkSvd(new FunkSvdOptions { Factors = 4, Epochs = 2, Threads = 8 }).Fit(tiny);
         Assert.All(model.UserFactors, x => Assert.True(float.IsFinite(x)));
     }
@@ -165,6 +165,21 @@ public sealed class ParallelSgdTests
         Assert.Equal(a.ItemBias, b.ItemBias);
         Assert.Equal(first, second);
         Assert.NotEqual(new SvdPlusPlus(options with { Threads = 1 }).Fit(train).UserFactors, a.UserFactors);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void TheModelDependsOnTheBlocksNotOnWhichThreadTrainsWhichBlock(int threads)
+    {
+        // Three blocks per side trained by fewer threads than rows (each takes rows t, t + threads, ...) give the bits of
+        // three threads: what a block reads was finished before its sub-epoch, whoever trains it.
+        var (train, _) = Planted();
+        var funk = new FunkSvdOptions { Factors = 16, Epochs = 3, Seed = 3, Threads = 3 };
+        var svdpp = new SvdPlusPlusOptions { Factors = 8, Epochs = 3, Seed = 3, Threads = 3 };
+
+        Assert.Equal(new FunkSvd(funk).Fit(train).ItemFactors, new FunkSvd(funk with { Threads = threads, Blocks = 3 }).Fit(train).ItemFactors);
+        Assert.Equal(new SvdPlusPlus(svdpp).Fit(train).UserFactors, new SvdPlusPlus(svdpp with { Threads = threads, Blocks = 3 }).Fit(train).UserFactors);
     }
 
     [Theory]

@@ -66,7 +66,7 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         var itemBias = new float[trainset.ItemCount];
 
         // The epochs run on cache-line-aligned copies of the factor rows (AlignedFloats says why).
-        var grid = SgdBlocks.GridFor(Options.Threads, trainset);
+        var grid = SgdBlocks.GridFor(Options, trainset);
         using (var alignedUsers = AlignedFloats.CopyOf(userFactors))
         {
             if (grid > 1)
@@ -124,16 +124,20 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         var sse = new double[grid * grid];
         var (lr, reg) = ((float)Options.LearningRate, (float)Options.Regularization);
         cancellationToken.ThrowIfCancellationRequested();
-        SgdWorkers.Run(grid, Options.Epochs, grid,
-            (row, _, subEpoch) =>
+        var workers = Math.Min(Options.Threads, grid);
+        SgdWorkers.Run(workers, Options.Epochs, grid,
+            (thread, _, subEpoch) =>
             {
-                var column = blocks.ColumnOf(row, subEpoch);
-                var (from, to) = blocks.Range(row, column);
-                fixed (int* users = blocks.Users, items = blocks.Items)
-                fixed (float* values = blocks.Values, bu = userBias, bi = biases)
+                for (var row = thread; row < grid; row += workers)
                 {
-                    sse[(row * grid) + column] = RunRatings(path, to - from, users + from, items + from, values + from, bu, bi,
-                        alignedUsers.Pointer, alignedItems.Pointer, stride, mu, lr, reg);
+                    var column = blocks.ColumnOf(row, subEpoch);
+                    var (from, to) = blocks.Range(row, column);
+                    fixed (int* users = blocks.Users, items = blocks.Items)
+                    fixed (float* values = blocks.Values, bu = userBias, bi = biases)
+                    {
+                        sse[(row * grid) + column] = RunRatings(path, to - from, users + from, items + from, values + from, bu, bi,
+                            alignedUsers.Pointer, alignedItems.Pointer, stride, mu, lr, reg);
+                    }
                 }
             },
             epoch =>

@@ -84,13 +84,16 @@ internal sealed class SgdBlocks
     }
 
     /// <summary>
-    /// Blocks per side for <paramref name="threads"/> threads: one block row per thread (more rows would add
-    /// sub-epochs and barriers without adding work to share), never more rows than users or columns than items.
+    /// Blocks per side for these options: one block row per thread (more rows would add sub-epochs and barriers without
+    /// adding work to share) unless <see cref="SgdOptions.Blocks"/> says otherwise; never more rows than users or
+    /// columns than items. 1: the single-threaded loop.
     /// </summary>
-    public static int GridFor(int threads, Trainset trainset)
+    public static int GridFor(SgdOptions options, Trainset trainset)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(trainset);
-        return Math.Max(1, Math.Min(threads, Math.Min(trainset.UserCount, trainset.ItemCount)));
+        var wanted = options.Blocks > 0 ? options.Blocks : options.Threads;
+        return Math.Max(1, Math.Min(wanted, Math.Min(trainset.UserCount, trainset.ItemCount)));
     }
 
     // Jitted optimised at once (as the epoch loops): a fit runs this once, so tiering would leave it unoptimised.

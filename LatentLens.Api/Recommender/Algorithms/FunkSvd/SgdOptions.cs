@@ -30,6 +30,13 @@ internal abstract record SgdOptions
     /// </summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// Blocks per side of the parallel schedule; 0 (the default): as many as <see cref="Threads"/>. More blocks than threads
+    /// run the schedule of that many threads on fewer, to the same model bit for bit (benchmarks measure the schedule's
+    /// own cost with it: docs/benchmarks.md §22).
+    /// </summary>
+    internal int Blocks { get; init; }
+
     public void Validate()
     {
         if (Factors < 1)
@@ -52,9 +59,9 @@ internal abstract record SgdOptions
             throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "the regularization must be zero or positive");
         }
 
-        if (Threads < 1)
+        if (Threads < 1 || Blocks < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must be at least 1");
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must be at least 1 (and blocks 0 or more)");
         }
 
         if (!(InitStdDev >= 0) || !double.IsFinite(InitStdDev))

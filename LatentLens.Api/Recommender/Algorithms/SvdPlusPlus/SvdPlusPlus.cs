@@ -71,7 +71,7 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
         Options.Validate();
         var state = Initialize(trainset);
         var starts = UserStarts(trainset);
-        var grid = SgdBlocks.GridFor(Options.Threads, trainset);
+        var grid = SgdBlocks.GridFor(Options, trainset);
         if (grid > 1)
         {
             SvdPlusPlusBlocks.Train(SgdBlocks.Build(trainset, grid, Options.Seed), trainset, starts, state, Options, onEpoch, cancellationToken);

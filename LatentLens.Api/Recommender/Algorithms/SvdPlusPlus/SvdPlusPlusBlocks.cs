@@ -60,16 +60,20 @@ internal static class SvdPlusPlusBlocks
             Sse = new double[grid * grid],
         };
         cancellationToken.ThrowIfCancellationRequested();
-        SgdWorkers.Run(grid, options.Epochs, 2 * grid,
+        var workers = Math.Min(options.Threads, grid);
+        SgdWorkers.Run(workers, options.Epochs, 2 * grid,
             (thread, _, phase) =>
             {
-                if (phase % 2 == 0)
+                for (var rowOrColumn = thread; rowOrColumn < grid; rowOrColumn += workers)
                 {
-                    work.TrainBlock(thread, blocks.ColumnOf(thread, phase / 2));
-                }
-                else
-                {
-                    work.Merge(thread);
+                    if (phase % 2 == 0)
+                    {
+                        work.TrainBlock(rowOrColumn, blocks.ColumnOf(rowOrColumn, phase / 2));
+                    }
+                    else
+                    {
+                        work.Merge(rowOrColumn);
+                    }
                 }
             },
             epoch =>
