@@ -40,6 +40,8 @@ internal sealed record FunkSvdOptions : SgdOptions
 /// registers as they hold; without SIMD a scalar loop runs. <c>LATENTLENS_SIMD</c> or
 /// <see cref="FunkSvdOptions.Path"/> forces one. The train RMSE of an epoch is measured from the errors
 /// seen during that epoch's pass, before each update (running RMSE, as LIBMF reports it): no second pass.
+/// With <see cref="SgdOptions.Threads"/> above 1 the same kernels train the blocks of <see cref="SgdBlocks"/> in
+/// parallel (<see cref="FitBlocked"/>); the default, 1, is the loop above in Surprise's order.
 /// </remarks>
 internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
 {
