@@ -7,22 +7,22 @@ using LatentLens.Api.Recommender.Models;
 namespace LatentLens.Api.Benchmarks;
 
 /// <summary>One split's fits: the median and best fit time, the median time of the epochs alone, test RMSE and MAE.</summary>
-internal sealed record SplitFit(string Name, int Ratings, double MedianSeconds, double BestSeconds, double MedianEpochsSeconds, double Rmse, double Mae);
+internal sealed record SplitFit(string Name, int Ratings, double MedianSeconds, double BestSeconds, double MedianEpochsSeconds, double Rmse, double Mae, int Threads);
 
-/// <summary><c>benchmark fit</c>'s loop: FunkSvd with Surprise's defaults (seed 0) on MovieLens 100K's u1..u5 splits.</summary>
+/// <summary><c>benchmark fit</c>'s loop: FunkSvd with Surprise's defaults (seed 0) on MovieLens 100K's u1..u5 splits, on a given number of threads.</summary>
 internal static class FitBenchmark
 {
     /// <summary>
     /// Each split's fits, as each split is done: first <paramref name="warmupFits"/> untimed fits on the first
     /// split (the JIT tiers the code up over the first fits), then <paramref name="repeat"/> timed fits per split.
     /// </summary>
-    public static IEnumerable<SplitFit> Run(IReadOnlyList<(string Name, string Train, string Test)> splits, int repeat, int warmupFits)
+    public static IEnumerable<SplitFit> Run(IReadOnlyList<(string Name, string Train, string Test)> splits, int repeat, int warmupFits, int threads = 1, int blocks = 0)
     {
         ArgumentNullException.ThrowIfNull(splits);
         var warmup = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
         for (var w = 0; w < warmupFits; w++)
         {
-            new FunkSvd(new FunkSvdOptions()).Fit(warmup);
+            new FunkSvd(new FunkSvdOptions { Threads = threads, Blocks = blocks }).Fit(warmup);
         }
 
         foreach (var (name, trainFile, testFile) in splits)
@@ -36,7 +36,7 @@ internal static class FitBenchmark
             {
                 var last = default(EpochReport);
                 var clock = Stopwatch.StartNew();
-                model = new FunkSvd(new FunkSvdOptions()).Fit(trainset, e => last = e);
+                model = new FunkSvd(new FunkSvdOptions { Threads = threads, Blocks = blocks }).Fit(trainset, e => last = e);
                 times.Add(clock.Elapsed.TotalSeconds);
                 epochTimes.Add(last.Elapsed.TotalSeconds);
             }
@@ -44,7 +44,7 @@ internal static class FitBenchmark
             times.Sort();
             epochTimes.Sort();
             var predictions = Evaluator.Predict(model!, test);
-            yield return new SplitFit(name, trainset.Count, times[times.Count / 2], times[0], epochTimes[epochTimes.Count / 2], Accuracy.Rmse(predictions), Accuracy.Mae(predictions));
+            yield return new SplitFit(name, trainset.Count, times[times.Count / 2], times[0], epochTimes[epochTimes.Count / 2], Accuracy.Rmse(predictions), Accuracy.Mae(predictions), threads);
         }
     }
 }

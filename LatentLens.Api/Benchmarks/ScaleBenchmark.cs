@@ -8,13 +8,13 @@ namespace LatentLens.Api.Benchmarks;
 /// One size: generation and fit time, the fastest epoch (on a shared machine it moves far less than the
 /// mean), the last epoch's train RMSE and the process's peak working set so far.
 /// </summary>
-internal sealed record ScalePoint(int Ratings, int Users, int Items, double GenerateSeconds, double FitSeconds, TimeSpan BestEpoch, double TrainRmse, long PeakWorkingSetBytes);
+internal sealed record ScalePoint(int Ratings, int Users, int Items, double GenerateSeconds, double FitSeconds, TimeSpan BestEpoch, double TrainRmse, long PeakWorkingSetBytes, int Threads);
 
 /// <summary><c>benchmark scale</c>'s loop: FunkSvd on synthetic ratings (planted rank-10 structure plus noise) of growing size.</summary>
 internal static class ScaleBenchmark
 {
     /// <summary>Each size in increasing order, as it is done; users scale down with the size, keeping ratings per user.</summary>
-    public static IEnumerable<ScalePoint> Run(IReadOnlyCollection<int> counts, int users, int items, int factors, int epochs)
+    public static IEnumerable<ScalePoint> Run(IReadOnlyCollection<int> counts, int users, int items, int factors, int epochs, IReadOnlyList<int>? threads = null, int blocks = 0)
     {
         ArgumentNullException.ThrowIfNull(counts);
         var largest = counts.Max();
@@ -32,18 +32,23 @@ internal static class ScaleBenchmark
                 Seed = 42,
             }.GenerateTrainset();
             var generate = clock.Elapsed.TotalSeconds;
-            var last = default(EpochReport);
-            var best = TimeSpan.MaxValue;
-            clock.Restart();
-            new FunkSvd(new FunkSvdOptions { Factors = factors, Epochs = epochs }).Fit(trainset, e =>
+
+            // Each thread count on the same data: a sweep shows the scaling without generating again.
+            foreach (var t in threads ?? [1])
             {
-                best = TimeSpan.FromTicks(Math.Min(best.Ticks, (e.Elapsed - last.Elapsed).Ticks));
-                last = e;
-            });
-            var fit = clock.Elapsed.TotalSeconds;
-            using var process = Process.GetCurrentProcess();
-            process.Refresh();
-            yield return new ScalePoint(count, userCount, trainset.ItemCount, generate, fit, best, last.TrainRmse, process.PeakWorkingSet64);
+                var last = default(EpochReport);
+                var best = TimeSpan.MaxValue;
+                clock.Restart();
+                new FunkSvd(new FunkSvdOptions { Factors = factors, Epochs = epochs, Threads = t, Blocks = blocks }).Fit(trainset, e =>
+                {
+                    best = TimeSpan.FromTicks(Math.Min(best.Ticks, (e.Elapsed - last.Elapsed).Ticks));
+                    last = e;
+                });
+                var fit = clock.Elapsed.TotalSeconds;
+                using var process = Process.GetCurrentProcess();
+                process.Refresh();
+                yield return new ScalePoint(count, userCount, trainset.ItemCount, generate, fit, best, last.TrainRmse, process.PeakWorkingSet64, t);
+            }
         }
     }
 }

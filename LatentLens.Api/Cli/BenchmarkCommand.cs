@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using LatentLens.Api.Benchmarks;
 using LatentLens.Api.Recommender.Algorithms;
+using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
 
 namespace LatentLens.Api.Cli;
@@ -86,26 +87,42 @@ internal static class BenchmarkCommand
         };
         var repeat = ListOption.Int("--repeat", "Fits per split; the median and the best are reported.", defaultValue: 7, min: 1);
         var warmupFits = ListOption.Int("--warmup", "Untimed fits before timing (the JIT tiers code up over the first fits).", defaultValue: 40, min: 0);
+        var threads = Threads();
+        var blocks = Blocks();
         var command = new Command("fit", "Fit FunkSvd (Surprise's defaults, seed 0) on each u1..u5 split after untimed warm-up fits (--warmup): fit time (median and best of --repeat) and test RMSE/MAE.")
         {
-            data, repeat, warmupFits,
+            data, repeat, warmupFits, threads, blocks,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
             WriteMachine(output);
             var splits = Splits.MovieLensFolderSplits(parse.GetValue(data)!);
-            output.WriteLine("split  ratings  fit median (s)  fit best (s)  20 epochs median (s)  RMSE    MAE");
-            var fits = new List<SplitFit>();
-            foreach (var fit in FitBenchmark.Run(splits, parse.GetValue(repeat), parse.GetValue(warmupFits)))
+            // What the block schedule allows on u1 at each count (ratings per sub-epoch's largest block; no barrier, no cache).
+            var first = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
+            foreach (var t in ThreadCounts(parse, threads).Where(t => t > 1))
             {
-                fits.Add(fit);
+                var blocks = SgdBlocks.Build(first, SgdBlocks.GridFor(new FunkSvdOptions { Threads = t }, first), seed: 0);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{fit.Name,-5}  {fit.Ratings,7}  {fit.MedianSeconds,14:F4}  {fit.BestSeconds,12:F4}  {fit.MedianEpochsSeconds,20:F4}  {fit.Rmse:F4}  {fit.Mae:F4}"));
+                    $"schedule: {t} threads, {blocks.Grid} x {blocks.Grid} blocks on {splits[0].Name}: the largest block of each sub-epoch bounds the speed-up at {blocks.SpeedUpBound():F2} x"));
             }
 
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mean            {fits.Average(f => f.MedianSeconds),14:F4}                                    {fits.Average(f => f.Rmse):F4}  {fits.Average(f => f.Mae):F4}"));
+            // "threads" is the last column: scripts read the others by position.
+            output.WriteLine("split  ratings  fit median (s)  fit best (s)  20 epochs median (s)  RMSE    MAE     threads");
+            foreach (var t in ThreadCounts(parse, threads))
+            {
+                var fits = new List<SplitFit>();
+                foreach (var fit in FitBenchmark.Run(splits, parse.GetValue(repeat), parse.GetValue(warmupFits), t, parse.GetValue(blocks)))
+                {
+                    fits.Add(fit);
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{fit.Name,-5}  {fit.Ratings,7}  {fit.MedianSeconds,14:F4}  {fit.BestSeconds,12:F4}  {fit.MedianEpochsSeconds,20:F4}  {fit.Rmse:F4}  {fit.Mae:F4}  {t,7}"));
+                }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"mean            {fits.Average(f => f.MedianSeconds),14:F4}                                    {fits.Average(f => f.Rmse):F4}  {fits.Average(f => f.Mae):F4}  {t,7}"));
+            }
+
             return 0;
         }));
         return command;
@@ -118,9 +135,11 @@ internal static class BenchmarkCommand
         var items = ListOption.Int("--items", "Items.", defaultValue: 10_000, min: 1);
         var factors = ListOption.Int("--factors", "FunkSvd factors.", defaultValue: 100, min: 1);
         var epochs = ListOption.Int("--epochs", "FunkSvd epochs.", defaultValue: 20, min: 1);
+        var threads = Threads();
+        var blocks = Blocks();
         var command = new Command("scale", "Fit FunkSvd on synthetic ratings (planted rank-10 structure plus noise) of growing size: fit time and peak memory.")
         {
-            sizes, users, items, factors, epochs,
+            sizes, users, items, factors, epochs, threads, blocks,
         };
         command.SetAction(parse =>
         {
@@ -136,19 +155,31 @@ internal static class BenchmarkCommand
             }
 
             // "best epoch": the fastest of the epochs, per rating; on a shared machine it moves far less than the mean.
-            output.WriteLine("ratings     users   items  generate (s)  fit (s)  per epoch (s)  ns/rating/epoch  best epoch (ns/rating)  train RMSE  peak working set (MiB)");
+            // "threads" is the last column: scripts read the others by position.
+            output.WriteLine("ratings     users   items  generate (s)  fit (s)  per epoch (s)  ns/rating/epoch  best epoch (ns/rating)  train RMSE  peak working set (MiB)  threads");
             var e = parse.GetValue(epochs);
-            foreach (var point in ScaleBenchmark.Run(counts, parse.GetValue(users), parse.GetValue(items), parse.GetValue(factors), e))
+            foreach (var point in ScaleBenchmark.Run(counts, parse.GetValue(users), parse.GetValue(items), parse.GetValue(factors), e, ThreadCounts(parse, threads), parse.GetValue(blocks)))
             {
                 var (count, fit) = (point.Ratings, point.FitSeconds);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{count,10}  {point.Users,6}  {point.Items,6}  {point.GenerateSeconds,12:F2}  {fit,7:F2}  {fit / e,13:F3}  {fit / e / count * 1e9,15:F1}  {point.BestEpoch.TotalSeconds / count * 1e9,22:F1}  {point.TrainRmse,10:F4}  {point.PeakWorkingSetBytes / 1048576.0,21:F0}"));
+                    $"{count,10}  {point.Users,6}  {point.Items,6}  {point.GenerateSeconds,12:F2}  {fit,7:F2}  {fit / e,13:F3}  {fit / e / count * 1e9,15:F1}  {point.BestEpoch.TotalSeconds / count * 1e9,22:F1}  {point.TrainRmse,10:F4}  {point.PeakWorkingSetBytes / 1048576.0,21:F0}  {point.Threads,7}"));
             }
 
             return 0;
         });
         return command;
     }
+
+    /// <summary><c>--threads</c>: one count, or a comma-separated list to sweep; by default the machine's cores.</summary>
+    private static Option<int[]> Threads() =>
+        ListOption.Ints("--threads", $"Threads FunkSvd trains on (default: this machine's {Environment.ProcessorCount} cores; 1 is Surprise's order); a comma-separated list sweeps them.", min: 1);
+
+    /// <summary><c>--blocks</c>: the schedule of that many threads (G × G blocks) run on --threads threads, to see its own cost.</summary>
+    private static Option<int> Blocks() =>
+        ListOption.Int("--blocks", "Blocks per side (default 0: as many as threads); more than --threads runs the schedule of that many threads on fewer, the same model, to measure the schedule's own cost.", defaultValue: 0, min: 0);
+
+    private static int[] ThreadCounts(ParseResult parse, Option<int[]> threads) =>
+        parse.GetValue(threads) is { Length: > 0 } given ? given : [Environment.ProcessorCount];
 
     private static void WriteMachine(TextWriter output)
     {

@@ -84,6 +84,8 @@ internal sealed class TrainCommand
 
     private readonly Option<int> _neighbours = ListOption.Int("--neighbours", "ease: the weights of largest magnitude kept per item (default 500; 0 keeps the whole items × items matrix).", defaultValue: new EaseOptions().Neighbours, min: 0);
 
+    private readonly Option<int> _threads = ListOption.Int("--threads", $"funksvd, svdpp: threads the epochs run on (default: this machine's cores, {Environment.ProcessorCount}); 1 keeps Surprise's order exactly, more train blocks of the ratings in parallel, deterministically for a given count.", defaultValue: Environment.ProcessorCount, min: 1);
+
     private readonly Option<int> _seed = new("--seed")
     {
         Description = "Seed of everything random (fold shuffling, factor initialisation): same seed and data, same results.",
@@ -152,7 +154,7 @@ internal sealed class TrainCommand
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _alpha, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _scaleReg, _search, _binary, _neighbours, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold, _split, _holdoutUsers,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _alpha, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _scaleReg, _search, _binary, _neighbours, _threads, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold, _split, _holdoutUsers,
         };
         _split.AcceptOnlyFromAmong("ratings", "users");
         _holdoutUsers.Validators.Add(r =>
@@ -206,6 +208,7 @@ internal sealed class TrainCommand
             ScaleRegularization = parse.GetResult(_scaleReg) is { Implicit: false } ? parse.GetValue(_scaleReg) : null,
             Binary = parse.GetValue(_binary) ? true : null,
             Neighbours = parse.GetResult(_neighbours) is { Implicit: false } ? parse.GetValue(_neighbours) : null,
+            Threads = parse.GetResult(_threads) is { Implicit: false } ? parse.GetValue(_threads) : null,
         };
         var track = !parse.GetValue(_noTrack);
         var search = parse.GetValue(_search);

@@ -11,7 +11,7 @@ public sealed class BenchmarkCommandTests
     [Fact]
     public async Task ScaleFitsSyntheticRatingsAndReportsTimeAndMemory()
     {
-        var (exit, output, error) = await RunAsync("benchmark", "scale", "--ratings", "2000,4000", "--users", "100", "--items", "60", "--factors", "4", "--epochs", "2");
+        var (exit, output, error) = await RunAsync("benchmark", "scale", "--ratings", "2000,4000", "--users", "100", "--items", "60", "--factors", "4", "--epochs", "2", "--threads", "2");
 
         Assert.True(exit == 0, error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -20,12 +20,13 @@ public sealed class BenchmarkCommandTests
         Assert.Contains("peak working set (MiB)", lines[header], StringComparison.Ordinal);
 
         // One row per size, smallest first: ratings, users, items, generate (s), fit (s), per epoch (s), ns/rating/epoch,
-        // best epoch (ns/rating), train RMSE, peak MiB.
+        // best epoch (ns/rating), train RMSE, peak MiB, and last (added after scripts read the others by position) threads.
         var rows = lines.Skip(header + 1)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())
             .ToList();
         Assert.Equal(2, rows.Count);
-        Assert.All(rows, r => Assert.Equal(10, r.Length));
+        Assert.All(rows, r => Assert.Equal(11, r.Length));
+        Assert.All(rows, r => Assert.Equal(2, r[10]));
         Assert.Equal([2000, 50, 60], rows[0][..3]);
         Assert.Equal([4000, 100, 60], rows[1][..3]);
         foreach (var r in rows)
@@ -107,6 +108,7 @@ public sealed class BenchmarkCommandTests
             Assert.True(values[1] > 0 && values[2] > 0 && values[3] > 0, string.Join(' ', r));
             Assert.InRange(values[4], 0.90, 0.98);
             Assert.InRange(values[5], 0.70, 0.78);
+            Assert.Equal(Environment.ProcessorCount, values[6]); // threads, the last column: every core by default
         }
 
         Assert.Contains(output.Split('\n'), l => l.StartsWith("mean", StringComparison.Ordinal));

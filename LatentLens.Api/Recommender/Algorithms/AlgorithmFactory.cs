@@ -24,8 +24,8 @@ internal static class AlgorithmFactory
     {
         [Popular] = [],
         [Baseline] = ["epochs", "reg"],
-        [FunkSvd] = ["factors", "epochs", "lr", "reg"],
-        [SvdPlusPlus] = ["factors", "epochs", "lr", "reg"],
+        [FunkSvd] = ["factors", "epochs", "lr", "reg", "threads"],
+        [SvdPlusPlus] = ["factors", "epochs", "lr", "reg", "threads"],
         [PureSvd] = ["factors"],
         [PureSvdCentred] = ["factors", "epochs", "reg"],
         [Als] = ["factors", "epochs", "reg", "alpha", "scale-reg"], // --epochs: the ALS iterations, --reg its λ, --alpha the confidence 1 + α·r.
@@ -49,9 +49,10 @@ internal static class AlgorithmFactory
         ("scale-reg", "--scale-reg", s => s.ScaleRegularization is not null),
         ("binary", "--binary", s => s.Binary is not null),
         ("neighbours", "--neighbours", s => s.Neighbours is not null),
+        ("threads", "--threads", s => s.Threads is not null),
     ];
 
-    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, alpha, scale-reg, samples, burn-in, thin, implicit, item-implicit, binary, neighbours).</summary>
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, alpha, scale-reg, samples, burn-in, thin, implicit, item-implicit, binary, neighbours, threads).</summary>
     public static bool Accepts(string algorithm, string parameter) =>
         Takes.TryGetValue(algorithm, out var parameters) && parameters.Contains(parameter, StringComparer.Ordinal);
 
@@ -126,6 +127,7 @@ internal static class AlgorithmFactory
             LearningRate = settings.LearningRate ?? defaults.LearningRate,
             Regularization = settings.Regularization ?? defaults.Regularization,
             Seed = settings.Seed,
+            Threads = settings.Threads ?? Environment.ProcessorCount, // the command line's default: every core
         });
 
     /// <summary>The given sampler settings over bpmf's defaults, checked: a bad combination fails before any data is read.</summary>

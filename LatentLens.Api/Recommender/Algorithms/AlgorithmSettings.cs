@@ -4,4 +4,4 @@ namespace LatentLens.Api.Recommender.Algorithms;
 internal sealed record AlgorithmSettings(
     string Algorithm, int? Factors = null, int? Epochs = null, double? LearningRate = null, double? Regularization = null, int Seed = 0,
     int? Samples = null, int? BurnIn = null, int? Thin = null, bool? Implicit = null, bool? ItemImplicit = null, double? Alpha = null, bool? ScaleRegularization = null,
-    bool? Binary = null, int? Neighbours = null);
+    bool? Binary = null, int? Neighbours = null, int? Threads = null);

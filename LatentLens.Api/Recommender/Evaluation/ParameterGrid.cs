@@ -44,6 +44,9 @@ internal sealed record ParameterGrid(
     /// <summary>ease's weights kept per item (<c>--neighbours</c>); null: its default.</summary>
     public int? Neighbours { get; init; }
 
+    /// <summary>Threads of the SGD algorithms (<c>--threads</c>); null: every core.</summary>
+    public int? Threads { get; init; }
+
     /// <summary>One configuration of one algorithm with its defaults.</summary>
     public static ParameterGrid Single(string algorithm, int seed = 0) => new([algorithm], [], [], [], [], seed);
 
@@ -81,7 +84,7 @@ internal sealed record ParameterGrid(
                                     {
                                         var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed, samples, burnIn,
                                             Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"), Single(ItemImplicit, algorithm, "item-implicit"), alpha,
-                                            Single(ScaleRegularization, algorithm, "scale-reg"), Single(Binary, algorithm, "binary"), Single(Neighbours, algorithm, "neighbours"));
+                                            Single(ScaleRegularization, algorithm, "scale-reg"), Single(Binary, algorithm, "binary"), Single(Neighbours, algorithm, "neighbours"), Single(Threads, algorithm, "threads"));
                                         if (seen.Add(settings))
                                         {
                                             configurations.Add(settings);

@@ -40,6 +40,8 @@ internal sealed record FunkSvdOptions : SgdOptions
 /// registers as they hold; without SIMD a scalar loop runs. <c>LATENTLENS_SIMD</c> or
 /// <see cref="FunkSvdOptions.Path"/> forces one. The train RMSE of an epoch is measured from the errors
 /// seen during that epoch's pass, before each update (running RMSE, as LIBMF reports it): no second pass.
+/// With <see cref="SgdOptions.Threads"/> above 1 the same kernels train the blocks of <see cref="SgdBlocks"/> in
+/// parallel (<see cref="FitBlocked"/>); the default, 1, is the loop above in Surprise's order.
 /// </remarks>
 internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
 {
@@ -66,20 +68,29 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         var itemBias = new float[trainset.ItemCount];
 
         // The epochs run on cache-line-aligned copies of the factor rows (AlignedFloats says why).
+        var grid = SgdBlocks.GridFor(Options, trainset);
         using (var alignedUsers = AlignedFloats.CopyOf(userFactors))
-        using (var alignedItems = AlignedFloats.CopyOf(itemFactors))
         {
-            var clock = Stopwatch.StartNew();
-            for (var epoch = 1; epoch <= Options.Epochs; epoch++)
+            if (grid > 1)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var sse = RunEpoch(path, trainset, userBias, itemBias, alignedUsers, alignedItems, stride,
-                    (float)trainset.GlobalMean, (float)Options.LearningRate, (float)Options.Regularization);
-                onEpoch?.Invoke(new EpochReport(epoch, Math.Sqrt(sse / Math.Max(1, trainset.Count)), clock.Elapsed));
+                FitBlocked(SgdBlocks.Build(trainset, grid, Options.Seed), path, stride, (float)trainset.GlobalMean, userBias, itemBias, alignedUsers, itemFactors, onEpoch, cancellationToken);
+            }
+            else
+            {
+                using var alignedItems = AlignedFloats.CopyOf(itemFactors);
+                var clock = Stopwatch.StartNew();
+                for (var epoch = 1; epoch <= Options.Epochs; epoch++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var sse = RunEpoch(path, trainset, userBias, itemBias, alignedUsers, alignedItems, stride,
+                        (float)trainset.GlobalMean, (float)Options.LearningRate, (float)Options.Regularization);
+                    onEpoch?.Invoke(new EpochReport(epoch, Math.Sqrt(sse / Math.Max(1, trainset.Count)), clock.Elapsed));
+                }
+
+                alignedItems.CopyTo(itemFactors);
             }
 
             alignedUsers.CopyTo(userFactors);
-            alignedItems.CopyTo(itemFactors);
         }
 
         return new FactorModel(Name, trainset.Users, trainset.Items, trainset.Scale, trainset.GlobalMean,
@@ -96,33 +107,92 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         new FunkSvd(Options with { Epochs = 1 }).Fit(Trainset.Build(tiny, new RatingScale(1, 5)));
     }
 
-    // Jitted fully optimised at once: tiering would run the first epochs as unoptimised code.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>
+    /// The epochs on <see cref="SgdBlocks"/>: G threads, each training one block of a diagonal per sub-epoch with
+    /// the same kernels as the single-threaded loop. The item rows and biases are trained in the blocks' item order.
+    /// Each block's squared errors are kept apart and summed in block order, so the train RMSE is deterministic too.
+    /// </summary>
+    private unsafe void FitBlocked(
+        SgdBlocks blocks, SgdPath path, int stride, float mu, float[] userBias, float[] itemBias, AlignedFloats alignedUsers, float[] itemFactors,
+        Action<EpochReport>? onEpoch, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var grid = blocks.Grid;
+        var relabelled = new float[itemFactors.Length];
+        blocks.ToRelabelled<float>(itemFactors, relabelled, stride);
+        var biases = new float[itemBias.Length];
+        blocks.ToRelabelled<float>(itemBias, biases, 1);
+        using var alignedItems = AlignedFloats.CopyOf(relabelled);
+        var sse = new double[grid * grid];
+        var (lr, reg) = ((float)Options.LearningRate, (float)Options.Regularization);
+        cancellationToken.ThrowIfCancellationRequested();
+        var workers = Math.Min(Options.Threads, grid);
+        SgdWorkers.Run(workers, Options.Epochs, grid,
+            (thread, _, subEpoch) =>
+            {
+                for (var row = thread; row < grid; row += workers)
+                {
+                    var column = blocks.ColumnOf(row, subEpoch);
+                    var (from, to) = blocks.Range(row, column);
+                    fixed (int* users = blocks.Users, items = blocks.Items)
+                    fixed (float* values = blocks.Values, bu = userBias, bi = biases)
+                    {
+                        sse[(row * grid) + column] = RunRatings(path, to - from, users + from, items + from, values + from, bu, bi,
+                            alignedUsers.Pointer, alignedItems.Pointer, stride, mu, lr, reg);
+                    }
+                }
+            },
+            epoch =>
+            {
+                var total = 0.0;
+                foreach (var block in sse)
+                {
+                    total += block;
+                }
+
+                onEpoch?.Invoke(new EpochReport(epoch, Math.Sqrt(total / Math.Max(1, blocks.Values.Length)), clock.Elapsed));
+                if (epoch < Options.Epochs)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            });
+
+        alignedItems.CopyTo(relabelled);
+        blocks.FromRelabelled<float>(relabelled, itemFactors, stride);
+        blocks.FromRelabelled<float>(biases, itemBias, 1);
+    }
+
     private static unsafe double RunEpoch(
         SgdPath path, Trainset trainset, float[] userBias, float[] itemBias, AlignedFloats userFactors, AlignedFloats itemFactors,
         int stride, float mu, float lr, float reg)
     {
-        var n = trainset.Count;
         fixed (int* users = trainset.UserIndex, items = trainset.ItemIndex)
         fixed (float* values = trainset.Values, bu = userBias, bi = itemBias)
         {
-            float* pu = userFactors.Pointer, qi = itemFactors.Pointer;
-            var epoch = new SgdEpoch
-            {
-                Count = n, Users = users, Items = items, Values = values, UserBias = bu, ItemBias = bi,
-                UserFactors = pu, ItemFactors = qi, Stride = stride,
-                Mean = mu, LearningRate = lr, Regularization = reg,
-            };
-            var lanes = FunkSvdLanesKernel.Supports(lr, reg);
-            return path switch
-            {
-                SgdPath.V512 when FunkSvdRegisterKernel.Supports(stride) => FunkSvdRegisterKernel.RunEpoch(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-                SgdPath.V512 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes512, Vector512<float>>(epoch),
-                SgdPath.V256 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes256, Vector256<float>>(epoch),
-                SgdPath.V128 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes128, Vector128<float>>(epoch),
-                _ => RunScalarEpoch(n, users, items, values, bu, bi, pu, qi, stride, mu, lr, reg),
-            };
+            return RunRatings(path, trainset.Count, users, items, values, bu, bi, userFactors.Pointer, itemFactors.Pointer, stride, mu, lr, reg);
         }
+    }
+
+    // Jitted fully optimised at once: tiering would run the first epochs as unoptimised code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe double RunRatings(
+        SgdPath path, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, int stride, float mu, float lr, float reg)
+    {
+        var epoch = new SgdEpoch
+        {
+            Count = n, Users = users, Items = items, Values = values, UserBias = bu, ItemBias = bi,
+            UserFactors = pu, ItemFactors = qi, Stride = stride,
+            Mean = mu, LearningRate = lr, Regularization = reg,
+        };
+        var lanes = FunkSvdLanesKernel.Supports(lr, reg);
+        return path switch
+        {
+            SgdPath.V512 when FunkSvdRegisterKernel.Supports(stride) => FunkSvdRegisterKernel.RunEpoch(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            SgdPath.V512 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes512, Vector512<float>>(epoch),
+            SgdPath.V256 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes256, Vector256<float>>(epoch),
+            SgdPath.V128 when lanes => FunkSvdLanesKernel.RunEpoch<SgdLanes128, Vector128<float>>(epoch),
+            _ => RunScalarEpoch(n, users, items, values, bu, bi, pu, qi, stride, mu, lr, reg),
+        };
     }
 
     /// <summary>Surprise's loop as written, one float at a time: the fallback without SIMD.</summary>

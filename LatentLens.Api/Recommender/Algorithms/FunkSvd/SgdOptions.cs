@@ -23,6 +23,20 @@ internal abstract record SgdOptions
 
     public int Seed { get; init; }
 
+    /// <summary>
+    /// Threads the epochs run on. 1 (the default): Surprise's loop, ratings in the trainset's order. More: the
+    /// ratings cut into that many blocks per side (<see cref="SgdBlocks"/>), trained in parallel in a fixed schedule,
+    /// so the same seed, data and thread count give the same model bit for bit (another count, another model).
+    /// </summary>
+    public int Threads { get; init; } = 1;
+
+    /// <summary>
+    /// Blocks per side of the parallel schedule; 0 (the default): as many as <see cref="Threads"/>. More blocks than threads
+    /// run the schedule of that many threads on fewer, to the same model bit for bit (benchmarks measure the schedule's
+    /// own cost with it: docs/benchmarks.md §22).
+    /// </summary>
+    internal int Blocks { get; init; }
+
     public void Validate()
     {
         if (Factors < 1)
@@ -45,6 +59,11 @@ internal abstract record SgdOptions
             throw new ArgumentOutOfRangeException(nameof(Regularization), Regularization, "the regularization must be zero or positive");
         }
 
+        if (Threads < 1 || Blocks < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "threads must be at least 1 (and blocks 0 or more)");
+        }
+
         if (!(InitStdDev >= 0) || !double.IsFinite(InitStdDev))
         {
             throw new ArgumentOutOfRangeException(nameof(InitStdDev), InitStdDev, "the initial standard deviation must be zero or positive");
@@ -62,5 +81,6 @@ internal abstract record SgdOptions
         ["init_mean"] = InitMean.ToString("R", CultureInfo.InvariantCulture),
         ["init_std_dev"] = InitStdDev.ToString("R", CultureInfo.InvariantCulture),
         ["seed"] = Seed.ToString(CultureInfo.InvariantCulture),
+        ["threads"] = Threads.ToString(CultureInfo.InvariantCulture),
     };
 }

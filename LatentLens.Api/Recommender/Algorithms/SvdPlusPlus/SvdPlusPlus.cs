@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Numerics;
@@ -70,6 +71,13 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
         Options.Validate();
         var state = Initialize(trainset);
         var starts = UserStarts(trainset);
+        var grid = SgdBlocks.GridFor(Options, trainset);
+        if (grid > 1)
+        {
+            SvdPlusPlusBlocks.Train(SgdBlocks.Build(trainset, grid, Options.Seed), trainset, starts, state, Options, onEpoch, cancellationToken);
+            return ToModel(trainset, starts, state);
+        }
+
         var clock = Stopwatch.StartNew();
         for (var epoch = 1; epoch <= Options.Epochs; epoch++)
         {
@@ -81,10 +89,23 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
         return ToModel(trainset, starts, state);
     }
 
+    /// <summary>
+    /// One epoch on four ratings with these options, so the JIT has compiled the epoch loop before a timed fit. Without it
+    /// the first fit of a process ran its first epochs as unoptimised code while the optimising compile of the loop
+    /// competed for the second core: u1's fit varied from run to run by half (docs/benchmarks.md §22).
+    /// </summary>
+    public void WarmUp()
+    {
+        RawRating[] tiny = [new("a", "x", 1, 0), new("a", "y", 2, 0), new("b", "x", 3, 0), new("b", "y", 4, 0)];
+        new SvdPlusPlus(Options with { Epochs = 1 }).Fit(Trainset.Build(tiny, new RatingScale(1, 5)));
+    }
+
     /// <summary>Where each user's ratings start in the trainset (grouped by user), and the end as the last entry.</summary>
     internal static int[] UserStarts(Trainset trainset) => RowIndex.StartsOf(trainset.UserIndex, trainset.UserCount);
 
     /// <summary>One pass over the ratings user by user; returns the sum of squared errors seen before each update.</summary>
+    /// <remarks>Jitted optimised at once: tiering would run the first epochs unoptimised (the arithmetic is the same either way).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double RunEpoch(Trainset trainset, int[] starts, State state, int f, double mu, double lr, double reg)
     {
         var (bu, bi, p, q, y) = (state.UserBias, state.ItemBias, state.P, state.Q, state.Y);
@@ -164,6 +185,7 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
     }
 
     /// <summary>The served model: p_u + |N(u)|^(-1/2) Σ y_j as the user's vector, rows padded for the SIMD kernels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private FactorModel ToModel(Trainset trainset, int[] starts, State state)
     {
         var f = Options.Factors;
