@@ -60,6 +60,7 @@ internal static class ApiServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapModelApi();
         app.MapRecommendationsApi();
+        app.MapFoldInApi();
         app.MapItemsApi();
         if (app.Services.GetRequiredService<IOptions<LatentLensOptions>>().Value.EnableAdminEndpoints)
         {

@@ -14,6 +14,7 @@ namespace LatentLens.Api.Apis;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ModelInfoResponse))]
 [JsonSerializable(typeof(RecommendationsResponse))]
+[JsonSerializable(typeof(RecommendationRequest))]
 [JsonSerializable(typeof(PredictionResponse))]
 [JsonSerializable(typeof(PredictionBatchRequest))]
 [JsonSerializable(typeof(PredictionBatchResponse))]

@@ -26,6 +26,20 @@ internal static class ApiProblems
         detail: $"The model being served ({algorithm}) ranks items but does not predict ratings; ask for recommendations instead, or promote a rating model.",
         statusCode: StatusCodes.Status409Conflict);
 
+    public static ProblemHttpResult NoFoldIn(string algorithm) => TypedResults.Problem(
+        title: "The model cannot fold in a history",
+        detail: $"The model being served ({algorithm}) has no fold-in yet, so it cannot recommend from ratings given with the request or filter a trained user's list; promote a model of a family that has one (docs/api.md, \"Fold-in\").",
+        statusCode: StatusCodes.Status409Conflict);
+
+    public static ProblemHttpResult NoTrainingRatings(string algorithm) => TypedResults.Problem(
+        title: "The model did not save its training ratings",
+        detail: $"The model being served ({algorithm}) folds in rating values, but its artifact was written before LatentLens saved each user's training ratings, so fresh ratings cannot be added to a known user's history. Retrain the model, or POST /recommendations with the whole history.",
+        statusCode: StatusCodes.Status409Conflict);
+
+    public static ProblemHttpResult TooMany(string field, string message) => TypedResults.Problem(
+        title: "The request is too large", detail: message, statusCode: StatusCodes.Status413PayloadTooLarge,
+        extensions: new Dictionary<string, object?> { ["field"] = field });
+
     public static ProblemHttpResult BodyTooLarge(long limit) => TypedResults.Problem(
         title: "The body is too large",
         detail: $"The body is larger than {limit} bytes; send smaller batches.",

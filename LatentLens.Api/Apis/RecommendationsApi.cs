@@ -20,7 +20,7 @@ internal static class RecommendationsApi
         var group = app.MapGroup("/").WithTags("Recommendations");
         group.MapGetAndHead("/users/{userId}/recommendations", GetRecommendations)
             .WithName("GetRecommendations")
-            .WithSummary("The user's top k items (k = 1..1000, default 10), without what the user rated in training unless excludeRated=false.");
+            .WithSummary("The user's top k items (k = 1..1000, default 10), without what the user rated in training unless excludeRated=false; genres (any of), exclude and include (item ids) filter before the top k; explain=true adds the history items behind each.");
         group.MapGetAndHead("/users/{userId}/items/{itemId}/prediction", GetPrediction)
             .WithName("GetPrediction")
             .WithSummary("The predicted rating, clipped to the scale; fellBack says an unknown user or item had its terms dropped. 409 for a model that only ranks.");
@@ -37,7 +37,9 @@ internal static class RecommendationsApi
 
     public static Results<Utf8JsonOk<RecommendationsResponse>, ValidationProblem, ProblemHttpResult> GetRecommendations(
         string userId, [FromQuery(Name = "k")] string? k, [FromQuery(Name = "excludeRated")] string? excludeRated, ServedModel served,
-        [FromServices] IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+        [FromServices] IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        [FromQuery(Name = "genres")] string[]? genres = null, [FromQuery(Name = "exclude")] string[]? exclude = null,
+        [FromQuery(Name = "include")] string[]? include = null, [FromQuery(Name = "explain")] string? explain = null)
     {
         ArgumentNullException.ThrowIfNull(json);
         if (!ApiProblems.TryId(userId, out var user))
@@ -50,8 +52,8 @@ internal static class RecommendationsApi
             return ApiProblems.Invalid("k", $"k must be a whole number from 1 to {ApiProblems.MaxK}; got '{k}'.");
         }
 
-        var exclude = true;
-        if (excludeRated is not null && !ApiProblems.TryBool(excludeRated, out exclude))
+        var withoutRated = true;
+        if (excludeRated is not null && !ApiProblems.TryBool(excludeRated, out withoutRated))
         {
             return ApiProblems.Invalid("excludeRated", $"excludeRated must be true or false; got '{excludeRated}'.");
         }
@@ -66,9 +68,27 @@ internal static class RecommendationsApi
             return ApiProblems.UnknownUser(user);
         }
 
+        if (genres is { Length: > 0 } || exclude is { Length: > 0 } || include is { Length: > 0 } || explain is not null)
+        {
+            // Filtered or explained: not the cached answer of (user, k, excludeRated), so ranked now and not cached.
+            var query = RecommendationQuery.Rent();
+            query.K = count;
+            query.ExcludeRated = withoutRated;
+            if (FoldInApi.ReadQueryFilters(loaded, genres, exclude, include, explain, query) is { } error)
+            {
+                return error.Status == StatusCodes.Status413PayloadTooLarge ? ApiProblems.TooMany(error.Field, error.Message) : ApiProblems.Invalid(error.Field, error.Message);
+            }
+
+            // Empty filters and explain=false ask for the plain answer: the cache has it.
+            if (!query.IsPlain)
+            {
+                return FoldInApi.Filtered(loaded, user, index, query, json.Value.SerializerOptions);
+            }
+        }
+
         // The whole answer, serialised once per (user, k, excludeRated) and kept with the model.
         var start = Stopwatch.GetTimestamp();
-        var answer = loaded.Recommendations(index, count, exclude, SerializeRecommendations, (user, json.Value.SerializerOptions));
+        var answer = loaded.Recommendations(index, count, withoutRated, SerializeRecommendations, (user, json.Value.SerializerOptions));
         LatentLensTelemetry.RecommendationDuration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         LatentLensTelemetry.RecommendationsServed.Add(answer.Count);
         return new Utf8JsonOk<RecommendationsResponse>(answer.Utf8Json);
@@ -146,7 +166,7 @@ internal static class RecommendationsApi
     }
 
     /// <summary>Reads until the body ends or the buffer is full: never more than the buffer, whatever the client sends.</summary>
-    private static async Task<int> ReadBoundedAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
+    internal static async Task<int> ReadBoundedAsync(Stream body, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var length = 0;
         int read;

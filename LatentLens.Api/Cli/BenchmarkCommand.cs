@@ -31,14 +31,28 @@ internal static class BenchmarkCommand
         var requests = ListOption.Int("--requests", "Recommendation calls to time.", defaultValue: 20_000, min: 100);
         var k = ListOption.Int("--k", "Items per recommendation.", defaultValue: 10, min: 1, max: 1000);
         var runId = new Option<string?>("--run-id") { Description = "Time this run's model instead of the champion." };
+        var foldIn = new Option<bool>("--fold-in") { Description = "Time fold-in plus ranking of a random history (POST /recommendations in process) instead of a trained user's list." };
+        var history = ListOption.Int("--history", "With --fold-in: ratings per history.", defaultValue: 100, min: 1);
+        var algorithms = new Option<string[]>("--algorithm")
+        {
+            Description = "With --fold-in: fit these families on the bundled ml-latest-small in process (comma-separated) instead of timing the store's model.",
+            CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],
+        };
+        var factors = ListOption.Int("--factors", "With --fold-in --algorithm: factors of the families that take them (bpmf keeps its default rank per sample).", defaultValue: 100, min: 1);
         var command = new Command("serve", "Time top-k recommendations in process with the champion model of the store (or --run-id): median and percentiles per call, bytes allocated per call.")
         {
-            mlruns, trackingUri, requests, k, runId,
+            mlruns, trackingUri, requests, k, runId, foldIn, history, algorithms, factors,
         };
         command.SetAction(parse => CliErrors.Run(parse, () =>
         {
             var output = parse.InvocationConfiguration.Output;
             WriteMachine(output);
+            if (parse.GetValue(foldIn) && parse.GetValue(algorithms) is { Length: > 0 } families)
+            {
+                FoldInBenchmarkRun.FitAndMeasure(output, families, parse.GetValue(factors), parse.GetValue(requests), parse.GetValue(k), parse.GetValue(history));
+                return 0;
+            }
+
             var store = TrackingOptions.Open(parse, mlruns, trackingUri);
             using var disposeStore = store as IDisposable;
             var (origin, saved) = BenchmarkModel.Choose(store, parse.GetValue(runId), parse.InvocationConfiguration.Error.WriteLine);
@@ -48,6 +62,12 @@ internal static class BenchmarkCommand
                 $"model: {origin.RunName} (version {origin.Version}), {model.Users.Count} users x {model.Items.Count} items x {model.Factors} factors (stride {model.Stride})"));
             var count = parse.GetValue(requests);
             var top = parse.GetValue(k);
+            if (parse.GetValue(foldIn))
+            {
+                FoldInBenchmarkRun.Report(output, saved, count, top, parse.GetValue(history));
+                return 0;
+            }
+
             var times = ServeBenchmark.Measure(saved, count, top);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"top-{top} for random users, {count} calls: median {times.Median:F1} µs, p90 {times.P90:F1} µs, p99 {times.P99:F1} µs, min {times.Min:F1} µs; allocated {times.AllocatedPerCall:F0} bytes per call (the result: {top} x 8 bytes + array header)"));

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Evaluation.Search;
 using LatentLens.Api.Training;
 
 namespace LatentLens.Api.Cli;
@@ -48,10 +49,12 @@ internal sealed class TrainCommand
         CustomParser = result => [.. result.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries))],
     };
 
-    private readonly Option<int[]> _factors = ListOption.Ints("--factors", $"Latent factors (funksvd default 100, puresvd 50; at most {ModelSizeGuard.MaxFactors}, as more is almost certainly a typo, and refused before fitting when the model would not fit in memory).", min: 1);
+    private readonly Option<int[]> _factors = ListOption.Ints("--factors", $"Latent factors (funksvd default 100, puresvd 14, als 128; at most {ModelSizeGuard.MaxFactors}, as more is almost certainly a typo, and refused before fitting when the model would not fit in memory).", min: 1);
     private readonly Option<int[]> _epochs = ListOption.Ints("--epochs", "Training epochs (funksvd default 20, baseline 10).", min: 1);
     private readonly Option<double[]> _lr = ListOption.Doubles("--lr", "SGD learning rate (funksvd, default 0.005).", allowZero: false);
-    private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; baseline and puresvd: both bias terms, default 15 for users and 10 for items; ease: λ, default 4000).", allowZero: true);
+    private readonly Option<double[]> _reg = ListOption.Doubles("--reg", "Regularization (funksvd default 0.02; als 0.015, scaled per row unless --scale-reg false; baseline and puresvd-centred: both bias terms, default 15 for users and 10 for items; ease: λ, default 4000).", allowZero: true);
+
+    private readonly Option<double[]> _alpha = ListOption.Doubles("--alpha", "als: α in the confidence 1 + α·r of a rated pair (default 0.831, chosen by --search on ml-latest-small; implicit's is 1).", allowZero: true);
 
     private readonly Option<int[]> _samples = ListOption.Ints("--samples", "bpmf: Gibbs samples in all, burn-in included (default 100).", min: 1);
     private readonly Option<int[]> _burnIn = ListOption.Ints("--burn-in", "bpmf: samples discarded before the posterior average starts (default 10; less than --samples).", min: 0);
@@ -62,10 +65,17 @@ internal sealed class TrainCommand
         Description = "bpmf: without implicit features at all (neither the items each user rated nor the users who rated each item).",
     };
 
+    private readonly Option<bool> _scaleReg = new("--scale-reg")
+    {
+        Description = "als: scale λ per user and item by its total confidence, as Rendle et al. 2021's iALS (the default); --scale-reg false: one λ for every row, as implicit.",
+    };
+
     private readonly Option<bool> _noItemImplicit = new("--no-item-implicit")
     {
         Description = "bpmf: without the implicit item features (the users who rated each item); the user features stay.",
     };
+
+    private readonly Option<int> _search = ListOption.Int("--search", "Random search: N trials per algorithm over the ranges of docs/training.md (the first: the defaults), each scored by --promote-by on validation data carved from the training ratings; the best is evaluated on the test data and recorded (tracked: a parent run per algorithm, a child per trial). 0: no search.", defaultValue: 0, min: 0, max: 10_000);
 
     private readonly Option<bool> _binary = new("--binary")
     {
@@ -126,12 +136,32 @@ internal sealed class TrainCommand
         DefaultValueFactory = _ => 4.0,
     };
 
+    private readonly Option<string> _split = new("--split")
+    {
+        Description = "How the evaluation splits the data: ratings (k-fold or --train/--test files, the default) or users (a user-level split: --holdout-users of the users held out, 80% of each one's ratings given as the history to fold in, 20% the test; reports fold-in, the retrained ceiling and popularity).",
+        DefaultValueFactory = _ => "ratings",
+    };
+
+    private readonly Option<double> _holdoutUsers = new("--holdout-users")
+    {
+        Description = "With --split users: the fraction of users held out (default 0.1).",
+        DefaultValueFactory = _ => 0.1,
+    };
+
     public Command Build()
     {
         var command = new Command("train", "Train and evaluate SVD-style recommenders (k-fold cross-validation or given train/test files).")
         {
-            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _binary, _neighbours, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold,
+            _dataset, _data, _train, _test, _folds, _algorithm, _factors, _epochs, _lr, _reg, _alpha, _samples, _burnIn, _thin, _noImplicit, _noItemImplicit, _scaleReg, _search, _binary, _neighbours, _seed, _k, _json, _cacheDir, _downloadUrl, _mlruns, _trackingUri, _experiment, _noTrack, _register, _promoteBy, _threshold, _split, _holdoutUsers,
         };
+        _split.AcceptOnlyFromAmong("ratings", "users");
+        _holdoutUsers.Validators.Add(r =>
+        {
+            if (r.GetValue(_holdoutUsers) is not (> 0 and < 1))
+            {
+                r.AddError("--holdout-users must be between 0 and 1 (exclusive).");
+            }
+        });
         _dataset.AcceptOnlyFromAmong([.. DatasetCatalog.Names]);
         _factors.Validators.Add(r =>
         {
@@ -167,21 +197,33 @@ internal sealed class TrainCommand
             parse.GetValue(_algorithm)!, parse.GetValue(_factors) ?? [], parse.GetValue(_epochs) ?? [],
             parse.GetValue(_lr) ?? [], parse.GetValue(_reg) ?? [], parse.GetValue(_seed))
         {
+            Alphas = parse.GetValue(_alpha) ?? [],
             Samples = parse.GetValue(_samples) ?? [],
             BurnIns = parse.GetValue(_burnIn) ?? [],
             Thin = parse.GetResult(_thin) is { Implicit: false } ? parse.GetValue(_thin) : null,
             Implicit = parse.GetValue(_noImplicit) ? false : null,
             ItemImplicit = parse.GetValue(_noItemImplicit) ? false : null,
+            ScaleRegularization = parse.GetResult(_scaleReg) is { Implicit: false } ? parse.GetValue(_scaleReg) : null,
             Binary = parse.GetValue(_binary) ? true : null,
             Neighbours = parse.GetResult(_neighbours) is { Implicit: false } ? parse.GetValue(_neighbours) : null,
         };
         var track = !parse.GetValue(_noTrack);
+        var search = parse.GetValue(_search);
+        if (search > 0 && parse.GetValue(_split) == "users")
+        {
+            throw new ArgumentException("--search and --split users cannot be combined yet: search the settings with --split ratings, then evaluate the chosen setting with --split users.");
+        }
+
         // Checked here as well as in the pipeline, so that a bad request fails before the data is read (or downloaded).
-        var configurations = TrainingPipeline.Validate(grid, track, parse.GetValue(_register), parse.GetValue(_promoteBy)!);
+        var configurations = search > 0 ? [] : TrainingPipeline.Validate(grid, track, parse.GetValue(_register), parse.GetValue(_promoteBy)!);
+        if (search > 0)
+        {
+            HyperparameterSearch.Validate(grid, track, parse.GetValue(_register), parse.GetValue(_promoteBy)!, search);
+        }
 
         var data = await TrainingData.LoadAsync(DataSpec(parse), stderr.WriteLine, cancellationToken);
         stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Data: {data.Data.Name} ({data.Data.Ratings.Count:N0} ratings, scale {data.Data.Scale}), {data.SplitDescription}; {configurations.Count} configuration(s)."));
+            $"Data: {data.Data.Name} ({data.Data.Ratings.Count:N0} ratings, scale {data.Data.Scale}), {data.SplitDescription}; {(search > 0 ? $"{grid.Algorithms.Distinct().Count()} algorithm(s) searched" : $"{configurations.Count} configuration(s)")}."));
 
         var request = new TrainingRequest
         {
@@ -198,7 +240,24 @@ internal sealed class TrainCommand
         using var telemetry = CommandLineTelemetry.Start(TrainingTelemetry.Name);
         var store = track ? TrackingOptions.Open(parse, _mlruns, _trackingUri) : null;
         using var disposeStore = store as IDisposable;
-        var outcome = TrainingPipeline.Run(store, request, new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json), cancellationToken);
+        var progress = new ConsoleProgress(stdout, stderr, data.Data.Name, printTables: !json);
+        if (parse.GetValue(_split) == "users")
+        {
+            return UserSplitRun.Run(store, request, parse.GetValue(_holdoutUsers), progress, stdout, json, cancellationToken);
+        }
+
+        if (search > 0)
+        {
+            var searched = HyperparameterSearch.Run(store, request, search, progress, cancellationToken);
+            if (json)
+            {
+                stdout.WriteLine(SearchJson.Summary(data.Data.Name, data.SplitDescription, searched.Validation, searched.Training.Results, searched.Searches).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            }
+
+            return 0;
+        }
+
+        var outcome = TrainingPipeline.Run(store, request, progress, cancellationToken);
         if (json)
         {
             stdout.WriteLine(EvaluationJson.Summary(data.Data.Name, data.SplitDescription, outcome.Results).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

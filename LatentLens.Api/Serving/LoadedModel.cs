@@ -25,7 +25,9 @@ internal sealed class LoadedModel
         _itemNorms = new(() => Ranker.ItemNorms(saved.Model));
         _itemSupport = new(() => Ranker.ItemSupport(saved));
         _defaultSimilarityDivisors = new(() => Ranker.SimilarityDivisors(ItemNorms, ItemSupport, DefaultSimilarityShrinkage));
-        _foldIn = FoldIns.RanksTrainedUsersByHistory(saved) ? FoldIns.For(saved) : null;
+        _foldIn = new(() => FoldIns.For(saved));
+        _popularity = new(() => Array.ConvertAll(ItemSupport, count => (float)count));
+        _trainedByHistory = FoldIns.RanksTrainedUsersByHistory(saved) ? FoldIns.For(saved) : null;
         _searchTitles = new(() => [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)]);
     }
 
@@ -33,9 +35,17 @@ internal sealed class LoadedModel
     private readonly Lazy<int[]> _itemSupport;
     private readonly Lazy<float[]> _defaultSimilarityDivisors;
     private readonly Lazy<string[]> _searchTitles;
+    private readonly Lazy<IFoldIn?> _foldIn;
+    private readonly Lazy<float[]> _popularity;
+
+    /// <summary>The model family's fold-in (docs/api.md, "Fold-in"); null for a family without one yet.</summary>
+    public IFoldIn? FoldIn => _foldIn.Value;
+
+    /// <summary>Training ratings per item as a score: the list of a history with no known item.</summary>
+    public float[] Popularity => _popularity.Value;
 
     // The fold-in that ranks trained users of a model scoring from histories (EASE); null for factor models.
-    private readonly IFoldIn? _foldIn;
+    private readonly IFoldIn? _trainedByHistory;
 
     public SavedModel Saved { get; }
 
@@ -79,7 +89,7 @@ internal sealed class LoadedModel
             return cached;
         }
 
-        var top = FoldIns.RecommendTrained(Saved, user, k, excludeRated, _foldIn);
+        var top = FoldIns.RecommendTrained(Saved, user, k, excludeRated, _trainedByHistory);
         return Cache.Add(key, new CachedRecommendations(serialize(this, user, k, excludeRated, top, state), top.Length));
     }
 }

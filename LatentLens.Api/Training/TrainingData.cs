@@ -110,9 +110,9 @@ internal sealed record TrainingData(RatingData Data, IReadOnlyList<Split> Splits
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(pairs[0].Train))!;
-        var titles = RatingReaders.ReadMovieLens100kTitles(Path.Combine(folder, "u.item"));
+        var (titles, genres) = RatingReaders.ReadMovieLens100kItems(Path.Combine(folder, "u.item"));
         // The final model of a run is fitted on all of the first split's ratings (u1.base + u1.test = u.data).
-        var data = new RatingData(new DirectoryInfo(folder).Name, folder, [.. splits[0].Train, .. splits[0].Test], scale, titles);
+        var data = new RatingData(new DirectoryInfo(folder).Name, folder, [.. splits[0].Train, .. splits[0].Test], scale, titles) { Genres = genres };
         return new TrainingData(data, splits, $"given splits {string.Join(", ", pairs.Select(p => p.Name))}");
     }
 }

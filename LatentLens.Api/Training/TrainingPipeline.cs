@@ -162,21 +162,31 @@ internal static class TrainingPipeline
             throw;
         }
 
-        var registered = new List<(RecordedRun, int)>();
-        PromotionResult? promotion = null;
-        if (request.Register)
-        {
-            foreach (var run in recorded)
-            {
-                var version = store!.RegisterVersion(LatentLensConventions.RegisteredModelName, run.ExperimentId, run.RunId, description: run.Name);
-                registered.Add((run, version));
-                progress?.Message($"Registered {run.Name} as {LatentLensConventions.RegisteredModelName} version {version}.");
-            }
+        var (registered, promotion) = RegisterAndPromote(store, request, recorded, progress);
+        return new TrainingOutcome(results, recorded, parent?.RunId, registered, promotion);
+    }
 
-            promotion = Promotion.PromoteBest(store!, request.Experiment, request.PromoteBy);
-            progress?.Message(promotion.Message);
+    /// <summary>With <c>--register</c>: every recorded run's model as a version, then the champion moved to the best by <see cref="TrainingRequest.PromoteBy"/>.</summary>
+    internal static (IReadOnlyList<(RecordedRun Run, int Version)> Registered, PromotionResult? Promotion) RegisterAndPromote(
+        ITrackingStore? store, TrainingRequest request, IReadOnlyList<RecordedRun> recorded, ITrainingProgress? progress)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(recorded);
+        var registered = new List<(RecordedRun, int)>();
+        if (!request.Register)
+        {
+            return (registered, null);
         }
 
-        return new TrainingOutcome(results, recorded, parent?.RunId, registered, promotion);
+        foreach (var run in recorded)
+        {
+            var version = store!.RegisterVersion(LatentLensConventions.RegisteredModelName, run.ExperimentId, run.RunId, description: run.Name);
+            registered.Add((run, version));
+            progress?.Message($"Registered {run.Name} as {LatentLensConventions.RegisteredModelName} version {version}.");
+        }
+
+        var promotion = Promotion.PromoteBest(store!, request.Experiment, request.PromoteBy);
+        progress?.Message(promotion.Message);
+        return (registered, promotion);
     }
 }

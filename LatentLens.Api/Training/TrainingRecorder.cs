@@ -4,6 +4,7 @@ using System.Text;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Evaluation;
+using LatentLens.Api.Recommender.Evaluation.Search;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
 using LatentLens.Api.Tracking;
@@ -82,6 +83,72 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
         parent.End(RunStatus.Finished);
     }
 
+    /// <summary>
+    /// Records one trial of a search as a child of <paramref name="parentRunId"/>: its params and its validation
+    /// metrics, each named <c>validation_</c> + the metric (never the test metrics' names, so a trial is never
+    /// taken for a servable run), and no model. A trial whose fit diverged is FAILED with the reason.
+    /// </summary>
+    public string RecordTrial(Trial trial, RatingData data, string validation, string parentRunId)
+    {
+        ArgumentNullException.ThrowIfNull(trial);
+        ArgumentNullException.ThrowIfNull(data);
+        var run = store.StartRun(ExperimentId, string.Create(CultureInfo.InvariantCulture, $"{trial.Algorithm.DisplayName}-trial{trial.Number}"), UserId);
+        try
+        {
+            DescribeConfiguration(run, trial.Algorithm, data, validation, parentRunId);
+            run.SetTag("latentlens.search.trial", trial.Number.ToString(CultureInfo.InvariantCulture));
+            run.SetTag("latentlens.search.settings", SearchSpace.Describe(trial.Settings));
+            if (trial.Validation is null)
+            {
+                run.End(RunStatus.Failed, trial.Failure);
+                return run.RunId;
+            }
+
+            foreach (var (key, value) in Metrics(trial.Validation))
+            {
+                run.LogMetric("validation_" + key, value);
+            }
+
+            run.LogMetric("trial_time_s", trial.Seconds);
+            run.End(RunStatus.Finished);
+            return run.RunId;
+        }
+        catch (Exception ex) when (run.EndedWith is null)
+        {
+            run.End(ex is OperationCanceledException ? RunStatus.Killed : RunStatus.Failed, ex.Message);
+            throw;
+        }
+    }
+
+    /// <summary>Gives a search's parent the test figures of the refitted best setting, the trials' table as its note, and ends it.</summary>
+    public void FinishSearch(IRunWriter parent, SearchResult search, RecordedRun chosen)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        ArgumentNullException.ThrowIfNull(search);
+        ArgumentNullException.ThrowIfNull(chosen);
+        foreach (var (key, value) in Metrics(chosen.Result))
+        {
+            parent.LogMetric(key, value);
+        }
+
+        var metric = search.Metric;
+        parent.LogMetric("validation_" + metric.Key, search.Best.Score);
+        parent.LogMetric("search_time_s", search.Seconds);
+        parent.SetTag("best_run_id", chosen.RunId);
+        parent.SetTag("best_run_name", chosen.Name);
+        parent.SetTag("latentlens.search.chosen", SearchSpace.Describe(search.Best.Settings));
+        var note = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"Random search of {search.Trials.Count} trials, scored by validation {metric.Key} ({(metric.HigherIsBetter ? "higher" : "lower")} is better). Chosen: trial {search.Best.Number} ({SearchSpace.Describe(search.Best.Settings)}), refitted on the training data as **{chosen.Name}** (run `{chosen.RunId}`): test {metric.Key} {metric.Summary(chosen.Result).Mean:F4}.\n\n"));
+        note.Append(CultureInfo.InvariantCulture, $"| trial | settings | validation {metric.Key} | seconds |\n|---:|---|---:|---:|\n");
+        foreach (var t in search.Trials.OrderBy(t => double.IsFinite(t.Score) ? (metric.HigherIsBetter ? -t.Score : t.Score) : double.PositiveInfinity))
+        {
+            note.Append(CultureInfo.InvariantCulture, $"| {t.Number} | {SearchSpace.Describe(t.Settings)} | {Cell(t.Score)} | {t.Seconds:F2} |\n");
+        }
+
+        parent.SetTag("mlflow.note.content", note.ToString());
+        parent.End(RunStatus.Finished);
+    }
+
     private static string Cell(double value) => double.IsNaN(value) ? "n/a" : value.ToString("F4", CultureInfo.InvariantCulture);
 
     /// <summary>Records one evaluated configuration, fitting the final model on all of <paramref name="data"/>.</summary>
@@ -92,7 +159,8 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
         EvaluationResult result,
         string? parentRunId = null,
         Action<EpochReport>? onEpoch = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        IReadOnlyList<(string Key, double Value)>? extraMetrics = null)
     {
         ArgumentNullException.ThrowIfNull(algorithm);
         ArgumentNullException.ThrowIfNull(data);
@@ -118,6 +186,15 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
                 run.LogMetric(key, value);
             }
 
+            // Beside the evaluation's own (a user-level split's fold-in, retrained and popularity figures).
+            foreach (var (key, value) in extraMetrics ?? [])
+            {
+                if (double.IsFinite(value))
+                {
+                    run.LogMetric(key, value);
+                }
+            }
+
             foreach (var (step, value) in TestHistory(result))
             {
                 run.LogMetric("test_rmse", value, step);
@@ -130,7 +207,7 @@ internal sealed class TrainingRecorder(ITrackingStore store, string experimentId
 
             // Never an artifact of NaN or infinity, whoever built the algorithm: MLflow and numpy would load it.
             DivergenceGuard.EnsureFinite(model, algorithm);
-            var saved = SavedModel.From(model, trainset, data.Titles, algorithm.Parameters);
+            var saved = SavedModel.From(model, trainset, data.Titles, algorithm.Parameters) with { Genres = ItemGenres.From(model.Items, data.Genres) };
             var modelUuid = Guid.NewGuid().ToString("N");
             var created = DateTime.UtcNow;
             foreach (var (name, content) in ModelArtifact.Build(saved, run.RunId, modelUuid, created))

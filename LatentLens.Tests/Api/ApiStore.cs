@@ -24,9 +24,9 @@ internal sealed class ApiStore : IDisposable
     public static RatingData Data(int seed = 1) => TestData.SyntheticWithTitles(seed);
 
     /// <summary>Trains and records a run; registers it and makes it the champion when asked.</summary>
-    public RecordedRun Train(IRecommenderAlgorithm algorithm, bool champion = true, int seed = 1)
+    public RecordedRun Train(IRecommenderAlgorithm algorithm, bool champion = true, int seed = 1, RatingData? data = null)
     {
-        var data = Data(seed);
+        data ??= Data(seed);
         var recorder = new TrainingRecorder(Store, Store.GetOrCreateExperiment(LatentLensConventions.ExperimentName)) { GitCommit = null };
         var result = Evaluator.Evaluate(algorithm, Splits.KFold(data.Ratings, 2, seed), data.Scale);
         var run = recorder.Record(algorithm, data, "2-fold", result);

@@ -18,7 +18,7 @@ public sealed class TrainCommandTests : IDisposable
         var (exit, output, _) = await RunAsync("train", "--help");
 
         Assert.Equal(0, exit);
-        foreach (var option in new[] { "--dataset", "--data", "--train", "--test", "--folds", "--algorithm", "--factors", "--epochs", "--lr", "--reg", "--seed", "--k", "--json" })
+        foreach (var option in new[] { "--dataset", "--data", "--train", "--test", "--folds", "--algorithm", "--factors", "--epochs", "--lr", "--reg", "--seed", "--k", "--json", "--search", "--alpha", "--scale-reg" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
         }
@@ -41,6 +41,39 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal(foldRmses.Average(), funk.GetProperty("mean").GetProperty("rmse").GetDouble(), 12);
         Assert.True(funk.GetProperty("mean").TryGetProperty("ndcg_at_10", out _));
         Assert.Contains("epoch", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SearchReportsEachFamilysChosenSettingAndTrainsPopularOnce()
+    {
+        var (exit, output, error) = await RunAsync("train", "--data", SmallCsv(), "--folds", "2", "--algorithm", "popular,puresvd", "--search", "3",
+            "--promote-by", "ndcg_at_10", "--no-track", "--json");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Contains("held out again from the training ratings", json.RootElement.GetProperty("validation").GetString(), StringComparison.Ordinal);
+        var results = json.RootElement.GetProperty("results");
+        Assert.Equal(2, results.GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, results[0].GetProperty("search").ValueKind);
+        var search = results[1].GetProperty("search");
+        Assert.Equal(3, search.GetProperty("all_trials").GetArrayLength());
+        Assert.Equal("defaults", search.GetProperty("all_trials")[0].GetProperty("settings").GetString());
+        var chosen = search.GetProperty("chosen_trial").GetInt32();
+        Assert.Equal(
+            search.GetProperty("all_trials")[chosen - 1].GetProperty("parameters").GetProperty("factors").GetString(),
+            results[1].GetProperty("parameters").GetProperty("factors").GetString());
+        Assert.Equal(2, results[1].GetProperty("folds").GetArrayLength());
+        Assert.Contains("puresvd trial 3/3", error, StringComparison.Ordinal);
+        Assert.Contains("best so far", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SearchRefusesSettingsItWouldChoose()
+    {
+        var (exit, _, error) = await RunAsync("train", "--data", SmallCsv(), "--algorithm", "puresvd", "--search", "3", "--factors", "10", "--no-track");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--search chooses the settings itself: drop --factors", error, StringComparison.Ordinal);
     }
 
     [Fact]

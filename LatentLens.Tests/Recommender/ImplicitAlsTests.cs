@@ -57,9 +57,10 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
         model.UserFactors.AsSpan(u * model.Stride, model.Stride), model.ItemFactors.AsSpan(i * model.Stride, model.Stride));
 
     [Theory]
-    [InlineData(4, 0.1, 1.0)]
-    [InlineData(7, 0.01, 3.0)]
-    public void EnoughCgStepsSolveOneRowExactlyAsTheClosedFormDoes(int factors, double regularization, double alpha)
+    [InlineData(4, 0.1, 1.0, false)]
+    [InlineData(7, 0.01, 3.0, false)]
+    [InlineData(5, 0.002, 10.0, true)]
+    public void EnoughCgStepsSolveOneRowExactlyAsTheClosedFormDoes(int factors, double regularization, double alpha, bool scaled)
     {
         var random = new Random(17);
         const int items = 15;
@@ -82,9 +83,16 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
             x[f] = (float)random.NextDouble();
         }
 
-        var gram = ImplicitAlsSolver.Gram(y, items, factors, stride, (float)regularization);
+        // Scaled (Rendle et al. 2021), the row's λ is λ times its total confidence Σ_all c = items + Σ_rated α·r, on its own diagonal.
+        var rowLambda = scaled ? regularization * (items + weights.Sum()) : regularization;
+        var gram = ImplicitAlsSolver.Gram(y, items, factors, stride, scaled ? 0f : (float)regularization);
         // CG is exact after f steps in exact arithmetic; in float32 a few more steps absorb the rounding.
-        ImplicitAlsSolver.SolveRow(gram, y, rated, weights, x, factors, stride, cgSteps: 2 * factors, new float[(3 * stride) + rated.Length]);
+        ImplicitAlsSolver.SolveRow(gram, y, rated, weights, x, factors, stride, cgSteps: 2 * factors, new float[(3 * stride) + rated.Length],
+            diagonal: scaled ? (float)rowLambda : 0f);
+        if (scaled)
+        {
+            Assert.Equal(rowLambda, new ImplicitAlsAdjacency([0, rated.Length], rated, weights).ScaledPenalty(regularization, items)[0], 1e-4);
+        }
 
         // (YᵀC_uY + λI) x = YᵀC_u p_u over all items: c = 1 + α r and p = 1 where rated, c = 1 and p = 0 elsewhere.
         var yMatrix = Matrix<double>.Build.Dense(items, factors, (i, f) => y[(i * stride) + f]);
@@ -97,7 +105,7 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
         }
 
         var cu = Matrix<double>.Build.DenseOfDiagonalVector(c);
-        var a = (yMatrix.Transpose() * cu * yMatrix) + (regularization * Matrix<double>.Build.DenseIdentity(factors));
+        var a = (yMatrix.Transpose() * cu * yMatrix) + (rowLambda * Matrix<double>.Build.DenseIdentity(factors));
         var expected = a.Solve(yMatrix.Transpose() * cu * p);
 
         for (var f = 0; f < factors; f++)
@@ -231,7 +239,7 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
     [Fact]
     public void NameDisplayNameAndParametersUseTheInvariantCulture()
     {
-        var als = new ImplicitAls(new ImplicitAlsOptions { Factors = 64, Iterations = 20, Regularization = 0.05, Alpha = 40, CgSteps = 2, Seed = 3 });
+        var als = new ImplicitAls(new ImplicitAlsOptions { Factors = 64, Iterations = 20, Regularization = 0.05, ScaleRegularization = false, Alpha = 40, CgSteps = 2, Seed = 3 });
 
         Assert.Equal("als", als.Name);
         Assert.Equal("als-f64-i20", als.DisplayName);
@@ -239,10 +247,11 @@ public sealed class ImplicitAlsTests(ITestOutputHelper output)
             new Dictionary<string, string>
             {
                 ["algorithm"] = "als", ["factors"] = "64", ["iterations"] = "20", ["regularization"] = "0.05",
-                ["alpha"] = "40", ["cg_steps"] = "2", ["seed"] = "3",
+                ["alpha"] = "40", ["regularization_scaling"] = "none", ["cg_steps"] = "2", ["seed"] = "3",
             },
             als.Parameters);
-        Assert.Equal("als-f100-i15", new ImplicitAls(new ImplicitAlsOptions()).DisplayName);
+        Assert.Equal("als-f128-i15", new ImplicitAls(new ImplicitAlsOptions()).DisplayName);
+        Assert.Equal("frequency", new ImplicitAls(new ImplicitAlsOptions()).Parameters["regularization_scaling"]);
     }
 
     [Theory]

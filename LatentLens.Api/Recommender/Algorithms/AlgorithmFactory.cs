@@ -28,7 +28,7 @@ internal static class AlgorithmFactory
         [SvdPlusPlus] = ["factors", "epochs", "lr", "reg"],
         [PureSvd] = ["factors"],
         [PureSvdCentred] = ["factors", "epochs", "reg"],
-        [Als] = ["factors", "epochs", "reg"], // --epochs sets the ALS iterations, --reg its regularisation; α keeps implicit's default.
+        [Als] = ["factors", "epochs", "reg", "alpha", "scale-reg"], // --epochs: the ALS iterations, --reg its λ, --alpha the confidence 1 + α·r.
         [Bpmf] = ["factors", "samples", "burn-in", "thin", "implicit", "item-implicit"],
         [Ease] = ["reg", "binary", "neighbours"], // --reg sets λ.
     };
@@ -45,11 +45,13 @@ internal static class AlgorithmFactory
         ("epochs", "--epochs", s => s.Epochs is not null),
         ("lr", "--lr", s => s.LearningRate is not null),
         ("reg", "--reg", s => s.Regularization is not null),
+        ("alpha", "--alpha", s => s.Alpha is not null),
+        ("scale-reg", "--scale-reg", s => s.ScaleRegularization is not null),
         ("binary", "--binary", s => s.Binary is not null),
         ("neighbours", "--neighbours", s => s.Neighbours is not null),
     ];
 
-    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, samples, burn-in, thin, implicit, item-implicit, binary, neighbours).</summary>
+    /// <summary>Whether <paramref name="algorithm"/> has the hyper-parameter named like its command-line option (factors, epochs, lr, reg, alpha, scale-reg, samples, burn-in, thin, implicit, item-implicit, binary, neighbours).</summary>
     public static bool Accepts(string algorithm, string parameter) =>
         Takes.TryGetValue(algorithm, out var parameters) && parameters.Contains(parameter, StringComparer.Ordinal);
 
@@ -84,7 +86,7 @@ internal static class AlgorithmFactory
                 var pure = new PureSvdOptions();
                 return new Algorithms.PureSvd(pure with { Factors = settings.Factors ?? pure.Factors, Seed = settings.Seed });
             case PureSvdCentred:
-                var centred = new PureSvdOptions { Centred = true };
+                var centred = new PureSvdOptions { Centred = true, Factors = PureSvdOptions.CentredDefaultFactors };
                 return new Algorithms.PureSvd(centred with { Factors = settings.Factors ?? centred.Factors, Baseline = BaselineWith(settings), Seed = settings.Seed });
             case Als:
                 var als = new ImplicitAlsOptions();
@@ -93,6 +95,8 @@ internal static class AlgorithmFactory
                     Factors = settings.Factors ?? als.Factors,
                     Iterations = settings.Epochs ?? als.Iterations,
                     Regularization = settings.Regularization ?? als.Regularization,
+                    Alpha = settings.Alpha ?? als.Alpha,
+                    ScaleRegularization = settings.ScaleRegularization ?? als.ScaleRegularization,
                     Seed = settings.Seed,
                 });
             case Popular:

@@ -45,5 +45,8 @@ internal sealed class IdMap
 
     public bool TryGetIndex(string rawId, out int index) => _toIndex.TryGetValue(rawId, out index);
 
+    /// <summary>The index of the id spelled by <paramref name="rawId"/>, without making a string of it.</summary>
+    public bool TryGetIndex(ReadOnlySpan<char> rawId, out int index) => _toIndex.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(rawId, out index);
+
     public string ToRaw(int index) => _toRaw[index];
 }

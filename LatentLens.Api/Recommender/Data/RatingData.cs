@@ -38,4 +38,7 @@ internal sealed class RatingData
 
     /// <summary>Item titles by raw item id (may be empty).</summary>
     public IReadOnlyDictionary<string, string> Titles { get; }
+
+    /// <summary>Item genres where the source has them (MovieLens <c>movies.csv</c>, <c>u.item</c>); null otherwise.</summary>
+    public RawGenres? Genres { get; init; }
 }

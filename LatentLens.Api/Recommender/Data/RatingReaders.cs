@@ -28,8 +28,8 @@ internal static class RatingReaders
     {
         var data = Path.Combine(folder, "u.data");
         RequireFile(data);
-        var titles = ReadMovieLens100kTitles(Path.Combine(folder, "u.item"));
-        return new RatingData(name, data, ReadTabSeparated(data, MovieLens100kScale), MovieLens100kScale, titles);
+        var (titles, genres) = ReadMovieLens100kItems(Path.Combine(folder, "u.item"));
+        return new RatingData(name, data, ReadTabSeparated(data, MovieLens100kScale), MovieLens100kScale, titles) { Genres = genres };
     }
 
     /// <summary>Reads a MovieLens latest folder: <c>ratings.csv</c> and, when present, the titles of <c>movies.csv</c>.</summary>
@@ -37,8 +37,8 @@ internal static class RatingReaders
     {
         var ratings = Path.Combine(folder, "ratings.csv");
         RequireFile(ratings);
-        var titles = ReadMovieLensLatestTitles(Path.Combine(folder, "movies.csv"));
-        return new RatingData(name, ratings, ReadCsv(ratings, MovieLensLatestScale), MovieLensLatestScale, titles);
+        var (titles, genres) = ReadMovieLensLatestMovies(Path.Combine(folder, "movies.csv"));
+        return new RatingData(name, ratings, ReadCsv(ratings, MovieLensLatestScale), MovieLensLatestScale, titles) { Genres = genres };
     }
 
     /// <summary>Reads <c>user TAB item TAB rating TAB timestamp</c> lines (u.data, u1.base, u1.test, ...).</summary>
@@ -139,15 +139,31 @@ internal static class RatingReaders
     }
 
     /// <summary>Titles by item id from MovieLens 100K's <c>u.item</c> (Latin-1, <c>|</c>-separated); empty when the file is absent.</summary>
-    public static Dictionary<string, string> ReadMovieLens100kTitles(string path)
+    public static Dictionary<string, string> ReadMovieLens100kTitles(string path) => ReadMovieLens100kItems(path).Titles;
+
+    /// <summary>The 19 genre flags of <c>u.item</c>, in order, as <c>u.genre</c> names them (genre 0, "unknown", counts as none).</summary>
+    public static readonly IReadOnlyList<string> MovieLens100kGenres =
+    [
+        "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+        "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+    ];
+
+    /// <summary>
+    /// Titles and genres by item id from MovieLens 100K's <c>u.item</c>: id|title|release|video release|URL|19 genre flags.
+    /// Genre names come from <c>u.genre</c> beside it when present, else <see cref="MovieLens100kGenres"/>; lines without
+    /// the flags have no genres. Empty (and no genres) when the file is absent.
+    /// </summary>
+    public static (Dictionary<string, string> Titles, RawGenres? Genres) ReadMovieLens100kItems(string path)
     {
         var titles = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!File.Exists(path))
         {
-            return titles;
+            return (titles, null);
         }
 
         RequireFile(path);
+        var flagNames = ReadMovieLens100kGenreNames(Path.Combine(Path.GetDirectoryName(path) ?? ".", "u.genre"));
+        var byItem = new Dictionary<string, string[]>(StringComparer.Ordinal);
         using var reader = new LineReader(path, Encoding.Latin1);
         while (reader.ReadLine() is { } line)
         {
@@ -164,21 +180,64 @@ internal static class RatingReaders
             }
 
             titles[fields[0]] = fields[1];
+            if (fields.Length == 5 + flagNames.Count)
+            {
+                var genres = new List<string>();
+                for (var g = 1; g < flagNames.Count; g++)
+                {
+                    if (fields[5 + g] == "1")
+                    {
+                        genres.Add(flagNames[g]);
+                    }
+                }
+
+                byItem[fields[0]] = [.. genres];
+            }
         }
 
-        return titles;
+        return (titles, byItem.Count == 0 ? null : new RawGenres([.. flagNames.Skip(1)], byItem));
+    }
+
+    private static IReadOnlyList<string> ReadMovieLens100kGenreNames(string path)
+    {
+        if (!File.Exists(path) || FileTypes.Of(path) is { } type && type != "regular file")
+        {
+            return MovieLens100kGenres;
+        }
+
+        var names = new List<string>();
+        using var reader = new LineReader(path, Encoding.Latin1);
+        while (reader.ReadLine() is { } line)
+        {
+            var fields = line.Split('|');
+            if (line.Length > 0 && fields.Length == 2 && fields[1] == names.Count.ToString(CultureInfo.InvariantCulture) && fields[0].Length > 0)
+            {
+                names.Add(fields[0]);
+            }
+        }
+
+        // A u.genre that does not read as "name|0", "name|1", ... in order is not trusted over the documented list.
+        return names.Count == MovieLens100kGenres.Count && names.Distinct(StringComparer.OrdinalIgnoreCase).Count() == names.Count ? names : MovieLens100kGenres;
     }
 
     /// <summary>Titles by item id from MovieLens latest's <c>movies.csv</c> (quoted titles may hold commas); empty when absent.</summary>
-    public static Dictionary<string, string> ReadMovieLensLatestTitles(string path)
+    public static Dictionary<string, string> ReadMovieLensLatestTitles(string path) => ReadMovieLensLatestMovies(path).Titles;
+
+    /// <summary>
+    /// Titles and genres by item id from <c>movies.csv</c> (movieId,title,genres; genres <c>|</c>-separated,
+    /// "(no genres listed)" is none). Genre names sorted ordinally; no genres when the file is absent or has no third column.
+    /// </summary>
+    public static (Dictionary<string, string> Titles, RawGenres? Genres) ReadMovieLensLatestMovies(string path)
     {
         var titles = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!File.Exists(path))
         {
-            return titles;
+            return (titles, null);
         }
 
         RequireFile(path);
+        var byItem = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var names = new SortedSet<string>(StringComparer.Ordinal);
         using var reader = new LineReader(path, Encoding.UTF8);
         while (reader.ReadLine() is { } line)
         {
@@ -195,9 +254,21 @@ internal static class RatingReaders
             }
 
             titles[fields[0]] = fields[1];
+            if (fields.Count > 2)
+            {
+                var genres = fields[2].Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Where(g => g != "(no genres listed)").Distinct(StringComparer.Ordinal).ToArray();
+                names.UnionWith(genres);
+                byItem[fields[0]] = genres;
+            }
         }
 
-        return titles;
+        if (names.Count > ItemGenres.MaxGenres)
+        {
+            throw new DataFormatException(path, 0, $"{names.Count} distinct genres; a model carries at most {ItemGenres.MaxGenres}");
+        }
+
+        return (titles, names.Count == 0 ? null : new RawGenres([.. names], byItem));
     }
 
     /// <summary>Splits one RFC 4180 line: fields may be quoted, <c>""</c> inside quotes is a quote.</summary>

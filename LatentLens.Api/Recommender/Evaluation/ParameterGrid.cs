@@ -17,6 +17,12 @@ internal sealed record ParameterGrid(
     IReadOnlyList<double> Regularizations,
     int Seed)
 {
+    /// <summary>als's α, the confidence 1 + α·r of a rated pair (<c>--alpha</c>); empty: its default.</summary>
+    public IReadOnlyList<double> Alphas { get; init; } = [];
+
+    /// <summary>als's λ scaled per row by its total confidence (<c>--scale-reg</c> gives true); null: its default.</summary>
+    public bool? ScaleRegularization { get; init; }
+
     /// <summary>bpmf's Gibbs sweeps (<c>--samples</c>); empty: its default.</summary>
     public IReadOnlyList<int> Samples { get; init; } = [];
 
@@ -71,12 +77,15 @@ internal sealed record ParameterGrid(
                             {
                                 foreach (var burnIn in Values(BurnIns, algorithm, "burn-in"))
                                 {
-                                    var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed, samples, burnIn,
-                                        Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"), Single(ItemImplicit, algorithm, "item-implicit"),
-                                        Single(Binary, algorithm, "binary"), Single(Neighbours, algorithm, "neighbours"));
-                                    if (seen.Add(settings))
+                                    foreach (var alpha in Values(Alphas, algorithm, "alpha"))
                                     {
-                                        configurations.Add(settings);
+                                        var settings = new AlgorithmSettings(algorithm, factors, epochs, lr, reg, Seed, samples, burnIn,
+                                            Single(Thin, algorithm, "thin"), Single(Implicit, algorithm, "implicit"), Single(ItemImplicit, algorithm, "item-implicit"), alpha,
+                                            Single(ScaleRegularization, algorithm, "scale-reg"), Single(Binary, algorithm, "binary"), Single(Neighbours, algorithm, "neighbours"));
+                                        if (seen.Add(settings))
+                                        {
+                                            configurations.Add(settings);
+                                        }
                                     }
                                 }
                             }
@@ -113,6 +122,11 @@ internal sealed record ParameterGrid(
         if (BurnIns.Count > 0)
         {
             sweep["sweep.burn_in"] = List(BurnIns);
+        }
+
+        if (Alphas.Count > 0)
+        {
+            sweep["sweep.alpha"] = List(Alphas);
         }
 
         return sweep;

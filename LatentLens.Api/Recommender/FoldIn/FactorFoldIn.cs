@@ -41,7 +41,7 @@ internal abstract class FactorFoldIn : IFoldIn
         System.Numerics.Tensors.TensorPrimitives.Add(scores, Model.RankingOffsets, scores);
     }
 
-    public bool Explain(FoldedUser user, int item, Span<float> parts)
+    public virtual bool Explain(FoldedUser user, int item, Span<float> parts)
     {
         ArgumentNullException.ThrowIfNull(user);
         if (user.Contributions is not { } rows || Model.Factors == 0)
@@ -75,15 +75,26 @@ internal sealed class PureSvdFoldIn(SavedModel saved) : FactorFoldIn(saved)
     {
         var stride = Model.Stride;
         var vector = NewRow();
+        foreach (var entry in history)
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(Model.ItemFactors.AsSpan(entry.Item * stride, stride), entry.Rating, vector, vector);
+        }
+
+        var entries = history.ToArray();
+        return new FoldedUser(entries, vector, 0) { ContributionsOnDemand = () => Rows(entries) };
+    }
+
+    /// <summary>Entry h's row r_h q_h, computed when an explanation asks for it.</summary>
+    private float[] Rows(HistoryEntry[] history)
+    {
+        var stride = Model.Stride;
         var rows = new float[history.Length * stride];
         for (var h = 0; h < history.Length; h++)
         {
-            var row = rows.AsSpan(h * stride, stride);
-            System.Numerics.Tensors.TensorPrimitives.Multiply(Model.ItemFactors.AsSpan(history[h].Item * stride, stride), history[h].Rating, row);
-            System.Numerics.Tensors.TensorPrimitives.Add(vector, row, vector);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(Model.ItemFactors.AsSpan(history[h].Item * stride, stride), history[h].Rating, rows.AsSpan(h * stride, stride));
         }
 
-        return new FoldedUser(history.ToArray(), vector, 0) { Contributions = rows };
+        return rows;
     }
 }
 

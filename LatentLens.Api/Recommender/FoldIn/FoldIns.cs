@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Ranking;
@@ -13,15 +14,32 @@ internal static class FoldIns
     private static readonly Dictionary<string, Func<SavedModel, IFoldIn>> Families = new(StringComparer.Ordinal)
     {
         [AlgorithmFactory.PureSvd] = saved => new PureSvdFoldIn(saved),
+        [AlgorithmFactory.PureSvdCentred] = saved => new CentredPureSvdFoldIn(saved),
         [AlgorithmFactory.Popular] = saved => new PopularFoldIn(saved),
+        [AlgorithmFactory.Baseline] = saved => new BaselineFoldIn(saved),
+        [AlgorithmFactory.FunkSvd] = saved => new SgdFoldIn(saved),
+        [AlgorithmFactory.SvdPlusPlus] = saved => new SgdFoldIn(saved),
+        [AlgorithmFactory.Als] = saved => new AlsFoldIn(saved),
+        [AlgorithmFactory.Bpmf] = saved => new BpmfFoldIn(saved),
         [AlgorithmFactory.Ease] = saved => new EaseFoldIn(saved),
     };
 
-    /// <summary>The fold-in of <paramref name="saved"/>'s family, or null when the family has none.</summary>
+    // Some fold-ins precompute per model (ALS's YᵀY, BPMF's priors): one instance per loaded model, shared by requests.
+    private static readonly ConditionalWeakTable<SavedModel, IFoldIn> Cache = [];
+
+    /// <summary>
+    /// The fold-in of <paramref name="saved"/>'s family, or null when the family has none. Built once per model
+    /// (kept while the model is), so calling it per request costs a lookup.
+    /// </summary>
     public static IFoldIn? For(SavedModel saved)
     {
         ArgumentNullException.ThrowIfNull(saved);
-        return Families.TryGetValue(saved.Model.Algorithm, out var create) ? create(saved) : null;
+        if (Cache.TryGetValue(saved, out var cached))
+        {
+            return cached;
+        }
+
+        return Families.TryGetValue(saved.Model.Algorithm, out var create) ? Cache.GetValue(saved, s => create(s)) : null;
     }
 
     /// <summary>The algorithms that have a fold-in.</summary>

@@ -28,9 +28,27 @@ internal sealed class FoldedUser
     /// <summary>
     /// Where the score is linear in the history: one row of <see cref="Models.FactorModel.Stride"/> floats per
     /// history entry, summing to <see cref="Vector"/> (row h is what entry h adds to p_u), so entry h's part of
-    /// item j's score is row_h · q_j. Null when the family cannot split the vector that way.
+    /// item j's score is row_h · q_j. Null when the family cannot split the vector that way. BPMF's rows sum to the
+    /// vector less its prior-mean term, which no history entry owns. Solve-based families compute the rows on first
+    /// use (one small solve per entry), so a fold that is never explained does not pay for them.
     /// </summary>
-    public float[]? Contributions { get; init; }
+    public float[]? Contributions
+    {
+        get => _contributions ?? _lazyContributions?.Value;
+        init => _contributions = value;
+    }
+
+    /// <summary>Computes <see cref="Contributions"/> on first use (thread-safe, once).</summary>
+    public Func<float[]?> ContributionsOnDemand
+    {
+        init => _lazyContributions = new Lazy<float[]?>(value);
+    }
+
+    /// <summary>What the family kept from the fold to explain with (e.g. the factored normal equations); opaque to callers.</summary>
+    internal object? State { get; init; }
+
+    private readonly float[]? _contributions;
+    private readonly Lazy<float[]?>? _lazyContributions;
 
     /// <summary>What the user's list is based on: the history given, the trained model, or popularity (no known item).</summary>
     public RecommendationBasis Basis { get; init; } = RecommendationBasis.History;

@@ -112,6 +112,27 @@ internal sealed class FactorModel
     }
 
     /// <summary>
+    /// SVD++'s implicit item factors y_j (same layout as <see cref="ItemFactors"/>), which the served user vectors already
+    /// include as |N(u)|^(-1/2) Σ y_j: kept so that a new user's implicit term can be formed from a history (fold-in);
+    /// null for other families and for artifacts saved before it was.
+    /// </summary>
+    public float[]? ItemImplicitFactors
+    {
+        get => _itemImplicit;
+        init
+        {
+            if (value is not null && value.Length != ItemFactors.Length)
+            {
+                throw new ArgumentException("The implicit item factors do not match the item factors.", nameof(value));
+            }
+
+            _itemImplicit = value;
+        }
+    }
+
+    private readonly float[]? _itemImplicit;
+
+    /// <summary>
     /// The item × item weights of an item-based model (EASE), which has no user factors: a user is scored from the
     /// history (Recommender/FoldIn); null for every factor model.
     /// </summary>

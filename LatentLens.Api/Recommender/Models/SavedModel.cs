@@ -36,6 +36,23 @@ internal sealed record SavedModel(
 
     private readonly float[]? _ratedValues;
 
+    /// <summary>Each item's genres (names and a bitmask per dense item) where the training data had them; null otherwise.</summary>
+    public ItemGenres? Genres
+    {
+        get => _genres;
+        init
+        {
+            if (value is not null && value.Masks.Length != Model.Items.Count)
+            {
+                throw new ArgumentException("The item genres do not match the items.", nameof(value));
+            }
+
+            _genres = value;
+        }
+    }
+
+    private readonly ItemGenres? _genres;
+
     /// <summary>The training ratings of <paramref name="user"/>, in the order of <see cref="RatedBy"/>; empty when not saved.</summary>
     public ReadOnlySpan<float> RatingsBy(int user) =>
         _ratedValues is null ? default : _ratedValues.AsSpan(RatedOffsets[user], RatedOffsets[user + 1] - RatedOffsets[user]);

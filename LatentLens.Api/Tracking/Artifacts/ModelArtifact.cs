@@ -12,7 +12,7 @@ namespace LatentLens.Api.Tracking.Artifacts;
 /// The <c>model/</c> artifact of a run, format version 1: an <c>MLmodel</c> file with a
 /// <c>latentlens</c> flavor, the arrays as NumPy <c>.npy</c> files (float32 factors and biases,
 /// int32 rated-item lists) and <c>model.json</c> with the id maps, global mean, rating scale,
-/// titles and parameters. Python: <c>np.load("item_factors.npy")</c>, <c>json.load(open("model.json"))</c>.
+/// titles, parameters and (optionally) genres. Python: <c>np.load("item_factors.npy")</c>, <c>json.load(open("model.json"))</c>.
 /// </summary>
 internal static partial class ModelArtifact
 {
@@ -42,6 +42,8 @@ internal static partial class ModelArtifact
             Parameters = new SortedDictionary<string, string>(saved.Parameters.ToDictionary(), StringComparer.Ordinal),
             TrainedAt = saved.TrainedAt,
             PredictsRatings = m.PredictsRatings,
+            Genres = saved.Genres is { } g ? [.. g.Names] : null,
+            ItemGenres = saved.Genres is { } ig ? [.. Enumerable.Range(0, m.Items.Count).Select(i => ig.Of(i).ToArray())] : null,
             Arrays = new SortedDictionary<string, string>(StringComparer.Ordinal)
             {
                 ["user_factors"] = "user_factors.npy",
@@ -63,6 +65,11 @@ internal static partial class ModelArtifact
             header.Arrays["rated_values"] = "rated_values.npy";
         }
 
+        if (m.ItemImplicitFactors is not null)
+        {
+            header.Arrays["item_implicit"] = "item_implicit.npy";
+        }
+
         if (m.ItemWeights is { } weights)
         {
             header.Arrays["item_weight_offsets"] = "item_weight_offsets.npy";
@@ -74,6 +81,7 @@ internal static partial class ModelArtifact
         var time = MlflowNames.FormatModelTime(createdUtc);
         (string, byte[])[] rankingBias = m.RankingBias is { } bias ? [("ranking_bias.npy", NpyFile.WriteVector(bias))] : [];
         (string, byte[])[] ratedValues = saved.RatedValues is { } values ? [("rated_values.npy", NpyFile.WriteVector(values))] : [];
+        (string, byte[])[] itemImplicit = m.ItemImplicitFactors is { } implicitRows ? [("item_implicit.npy", NpyFile.WriteMatrix(implicitRows, m.Items.Count, m.Factors, m.Stride))] : [];
         (string, byte[])[] itemWeights = m.ItemWeights is { } w
             ? [("item_weight_offsets.npy", NpyFile.WriteInt32(w.Offsets)), ("item_weight_items.npy", NpyFile.WriteInt32(w.Columns)), ("item_weight_values.npy", NpyFile.WriteVector(w.Values))]
             : [];
@@ -81,6 +89,7 @@ internal static partial class ModelArtifact
         [
             .. rankingBias,
             .. ratedValues,
+            .. itemImplicit,
             .. itemWeights,
             ("user_factors.npy", NpyFile.WriteMatrix(m.UserFactors, m.Users.Count, m.Factors, m.Stride)),
             ("item_factors.npy", NpyFile.WriteMatrix(m.ItemFactors, m.Items.Count, m.Factors, m.Stride)),
@@ -150,6 +159,9 @@ internal static partial class ModelArtifact
 
         // Optional since the first format: a model that ranks by a term of its own, or does not predict ratings.
         var rankingBias = header.Arrays?.ContainsKey("ranking_bias") == true ? ReadMatrix(folder, "ranking_bias.npy", items.Count, -1, 0) : null;
+
+        // Optional since SVD++ saved them for fold-in: its implicit item factors y_j.
+        var itemImplicit = header.Arrays?.ContainsKey("item_implicit") == true ? ReadMatrix(folder, "item_implicit.npy", items.Count, header.Factors, stride) : null;
         // Optional since ease: the sparse item × item weights of a model that scores from histories.
         var itemWeights = header.Arrays?.ContainsKey("item_weight_offsets") == true ? ReadItemWeights(folder, items.Count, header.ItemWeightsBinary ?? false) : null;
         var model = Parse(folder, () => new FactorModel(header.Algorithm ?? "unknown", users, items, new RatingScale(header.RatingScale![0], header.RatingScale[1]),
@@ -157,13 +169,17 @@ internal static partial class ModelArtifact
         {
             PredictsRatings = header.PredictsRatings ?? true,
             RankingBias = rankingBias,
+            ItemImplicitFactors = itemImplicit,
             ItemWeights = itemWeights,
         });
         // Optional since rated values were saved: a known user's training ratings, for fold-in with fresh ratings.
         var ratedValues = header.Arrays?.ContainsKey("rated_values") == true ? ReadMatrix(folder, "rated_values.npy", rated.Length, -1, 0) : null;
+        // Optional since genres were carried: without them the API's genre filter says the model has none.
+        var genres = header.Genres is null ? null : Parse(jsonPath, () => ReadGenres(header, items.Count));
         return new SavedModel(model, header.Titles ?? [], offsets, rated, header.Parameters ?? [], header.TrainedAt ?? string.Empty)
         {
             RatedValues = ratedValues,
+            Genres = genres,
         };
     }
 
@@ -206,6 +222,32 @@ internal static partial class ModelArtifact
     }
 
     private const int MaxFactors = 1 << 20;
+
+    /// <summary><c>genres</c> (names) and <c>item_genres</c> (per item of <c>items</c>, the indices of its genres).</summary>
+    private static ItemGenres ReadGenres(ModelHeader header, int items)
+    {
+        var names = header.Genres!;
+        if (header.ItemGenres is not { } perItem || perItem.Length != items)
+        {
+            throw new InvalidDataException($"genres are given but item_genres does not list one entry per item ({items})");
+        }
+
+        if (names.Length > ItemGenres.MaxGenres || names.Any(string.IsNullOrEmpty))
+        {
+            throw new InvalidDataException($"genres must be at most {ItemGenres.MaxGenres} non-empty names");
+        }
+
+        var masks = new ulong[items];
+        for (var i = 0; i < items; i++)
+        {
+            foreach (var g in perItem[i] ?? throw new InvalidDataException($"item_genres[{i}] is null"))
+            {
+                masks[i] |= (uint)g < (uint)names.Length ? 1UL << g : throw new InvalidDataException($"item_genres[{i}] holds {g}, not a genre index below {names.Length}");
+            }
+        }
+
+        return new ItemGenres(names, masks);
+    }
 
     /// <summary>Runs <paramref name="read"/> and reports any way it fails as one <see cref="InvalidDataException"/> naming <paramref name="path"/>.</summary>
     private static T Parse<T>(string path, Func<T> read)
@@ -335,6 +377,11 @@ internal static partial class ModelArtifact
 
         public bool? PredictsRatings { get; set; }
 
+        /// <summary>Genre names; absent in artifacts written before genres were carried.</summary>
+        public string[]? Genres { get; set; }
+
+        /// <summary>Per item (the order of <see cref="Items"/>), the indices into <see cref="Genres"/> of its genres.</summary>
+        public int[][]? ItemGenres { get; set; }
         /// <summary>Whether the item weights take 0/1 history entries (else the ratings); only with the item weight arrays.</summary>
         public bool? ItemWeightsBinary { get; set; }
 

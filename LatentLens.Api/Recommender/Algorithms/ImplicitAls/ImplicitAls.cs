@@ -37,6 +37,7 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         ["iterations"] = Options.Iterations.ToString(CultureInfo.InvariantCulture),
         ["regularization"] = Options.Regularization.ToString("R", CultureInfo.InvariantCulture),
         ["alpha"] = Options.Alpha.ToString("R", CultureInfo.InvariantCulture),
+        ["regularization_scaling"] = Options.ScaleRegularization ? "frequency" : "none",
         ["cg_steps"] = Options.CgSteps.ToString(CultureInfo.InvariantCulture),
         ["seed"] = Options.Seed.ToString(CultureInfo.InvariantCulture),
     };
@@ -61,17 +62,21 @@ internal sealed class ImplicitAls(ImplicitAlsOptions options) : IRecommenderAlgo
         var byUser = ImplicitAlsAdjacency.ByUser(trainset, (float)Options.Alpha);
         var byItem = ImplicitAlsAdjacency.ByItem(trainset, (float)Options.Alpha);
 
-        var gramY = ImplicitAlsSolver.Gram(y, items, factors, stride, reg);
+        // Scaled, each row carries its own λ on its diagonal and the Gram matrices none.
+        var userPenalty = Options.ScaleRegularization ? byUser.ScaledPenalty(Options.Regularization, items) : null;
+        var itemPenalty = Options.ScaleRegularization ? byItem.ScaledPenalty(Options.Regularization, users) : null;
+        var gramReg = Options.ScaleRegularization ? 0f : reg;
+        var gramY = ImplicitAlsSolver.Gram(y, items, factors, stride, gramReg);
         for (var iteration = 1; iteration <= Options.Iterations; iteration++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ImplicitAlsSolver.SolveAll(x, users, gramY, y, byUser, factors, stride, steps);
-            var gramX = ImplicitAlsSolver.Gram(x, users, factors, stride, reg);
-            ImplicitAlsSolver.SolveAll(y, items, gramX, x, byItem, factors, stride, steps);
-            gramY = ImplicitAlsSolver.Gram(y, items, factors, stride, reg);
+            ImplicitAlsSolver.SolveAll(x, users, gramY, y, byUser, factors, stride, steps, userPenalty);
+            var gramX = ImplicitAlsSolver.Gram(x, users, factors, stride, gramReg);
+            ImplicitAlsSolver.SolveAll(y, items, gramX, x, byItem, factors, stride, steps, itemPenalty);
+            gramY = ImplicitAlsSolver.Gram(y, items, factors, stride, gramReg);
             if (onEpoch is not null)
             {
-                var loss = ImplicitAlsLoss.Of(x, y, gramY, byUser, users, items, factors, stride, reg);
+                var loss = ImplicitAlsLoss.Of(x, y, gramY, byUser, users, items, factors, stride, gramReg, userPenalty, itemPenalty);
                 onEpoch(new EpochReport(iteration, loss, clock.Elapsed));
             }
         }

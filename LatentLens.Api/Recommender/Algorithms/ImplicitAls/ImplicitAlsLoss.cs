@@ -11,7 +11,10 @@ internal static class ImplicitAlsLoss
     /// implicit's <c>calculate_loss</c>: (Σ_obs c (1 − s)² + Σ_unobs s² + λ(|X|² + |Y|²)) / (Σ_obs c + unobserved count),
     /// with Σ_unobs s² = Σ_all s² − Σ_obs s² and Σ_all s² = Σ_u x_uᵀ(YᵀY)x_u. Costs about one CG step.
     /// </summary>
-    internal static double Of(float[] x, float[] y, float[] gramY, ImplicitAlsAdjacency byUser, int users, int items, int factors, int stride, float reg)
+    /// <param name="userPenalty">Scaled regularisation: each user's own λ (then <paramref name="gramY"/> and <paramref name="reg"/> hold none); null otherwise.</param>
+    /// <param name="itemPenalty">Scaled regularisation: each item's own λ; null otherwise.</param>
+    internal static double Of(float[] x, float[] y, float[] gramY, ImplicitAlsAdjacency byUser, int users, int items, int factors, int stride, float reg,
+        float[]? userPenalty = null, float[]? itemPenalty = null)
     {
         var perUser = new double[users];
         var confidence = new double[users];
@@ -35,6 +38,7 @@ internal static class ImplicitAlsLoss
         }
 
         loss += reg * SquaredNorm(y);
+        loss += PenaltyOf(x, userPenalty, stride) + PenaltyOf(y, itemPenalty, stride);
         var unobserved = ((double)users * items) - byUser.Index.Length;
         return loss / Math.Max(1, totalConfidence + unobserved);
     }
@@ -69,6 +73,24 @@ internal static class ImplicitAlsLoss
 
             return (sum, c);
         }
+    }
+
+    /// <summary>Σ_rows λ_row |row|²; 0 without per-row penalties.</summary>
+    private static double PenaltyOf(float[] rows, float[]? penalty, int stride)
+    {
+        if (penalty is null)
+        {
+            return 0;
+        }
+
+        double sum = 0;
+        for (var r = 0; r < penalty.Length; r++)
+        {
+            var row = rows.AsSpan(r * stride, stride);
+            sum += penalty[r] * (double)System.Numerics.Tensors.TensorPrimitives.Dot(row, row);
+        }
+
+        return sum;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -75,11 +75,13 @@ internal static class ImplicitAlsSolver
     /// One row's update: a few CG steps on (G + Σ_k w_k y_k y_kᵀ) x = Σ_k (1 + w_k) y_k from the current
     /// <paramref name="x"/>, where G = YᵀY + λI, y_k the other side's rows <paramref name="neighbours"/>
     /// and w_k = c_k − 1 = α·r_k. <paramref name="work"/> holds at least 3 × stride + |neighbours| floats.
+    /// <paramref name="diagonal"/> is added to A's diagonal for this row alone (a row's own λ, as
+    /// Rendle et al. 2021 scale it; G then holds no λ).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void SolveRow(
         ReadOnlySpan<float> gram, ReadOnlySpan<float> other, ReadOnlySpan<int> neighbours, ReadOnlySpan<float> weights,
-        Span<float> x, int factors, int stride, int cgSteps, Span<float> work)
+        Span<float> x, int factors, int stride, int cgSteps, Span<float> work, float diagonal = 0f)
     {
         if (gram.Length < stride * stride || x.Length < stride || work.Length < (3 * stride) + neighbours.Length || weights.Length < neighbours.Length
             || stride < 1 || stride % PaddedRows.Granule != 0 || factors > stride)
@@ -101,7 +103,7 @@ internal static class ImplicitAlsSolver
         fixed (float* g = gram, y = other, w = weights, xu = x, buffer = work)
         fixed (int* nb = neighbours, gr = gramRows)
         {
-            SolveRow(g, gr, y, nb, w, neighbours.Length, xu, factors, stride, cgSteps, buffer, buffer + (3 * stride));
+            SolveRow(g, gr, y, nb, w, neighbours.Length, xu, factors, stride, cgSteps, buffer, buffer + (3 * stride), diagonal);
         }
     }
 
@@ -110,7 +112,7 @@ internal static class ImplicitAlsSolver
     // coefficients is scratch for count floats: the per-neighbour dot products, then their weights.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void SolveRow(
-        float* gram, int* gramRows, float* other, int* neighbours, float* weights, int count, float* x, int factors, int stride, int cgSteps, float* work, float* coefficients)
+        float* gram, int* gramRows, float* other, int* neighbours, float* weights, int count, float* x, int factors, int stride, int cgSteps, float* work, float* coefficients, float diagonal)
     {
         var r = work;
         var p = work + stride;
@@ -118,6 +120,11 @@ internal static class ImplicitAlsSolver
 
         // r = b − A x = −G x + Σ_k (c_k − (c_k − 1) y_k·x) y_k
         MultiplyGram(gram, gramRows, x, r, factors, stride, -1f);
+        if (diagonal != 0)
+        {
+            Axpy(-diagonal, x, r, stride);
+        }
+
         DotRows(other, neighbours, count, x, stride, coefficients);
         for (var k = 0; k < count; k++)
         {
@@ -138,6 +145,11 @@ internal static class ImplicitAlsSolver
         {
             // A p = G p + Σ_k (c_k − 1)(y_k·p) y_k, never forming A.
             MultiplyGram(gram, gramRows, p, ap, factors, stride, 1f);
+            if (diagonal != 0)
+            {
+                Axpy(diagonal, p, ap, stride);
+            }
+
             DotRows(other, neighbours, count, p, stride, coefficients);
             for (var k = 0; k < count; k++)
             {
@@ -315,7 +327,8 @@ internal static class ImplicitAlsSolver
         }
     }
 
-    internal static void SolveAll(float[] rows, int count, float[] gram, float[] other, ImplicitAlsAdjacency adjacency, int factors, int stride, int cgSteps)
+    /// <param name="rowPenalty">Per row, λ_row added to its diagonal (<see cref="ImplicitAlsAdjacency.ScaledPenalty"/>); null: the λ is in <paramref name="gram"/>.</param>
+    internal static void SolveAll(float[] rows, int count, float[] gram, float[] other, ImplicitAlsAdjacency adjacency, int factors, int stride, int cgSteps, float[]? rowPenalty = null)
     {
         Parallel.For(
             0,
@@ -325,7 +338,7 @@ internal static class ImplicitAlsSolver
             {
                 var (start, end) = (adjacency.Start[row], adjacency.Start[row + 1]);
                 SolveRow(gram, other, adjacency.Index.AsSpan(start, end - start), adjacency.Weight.AsSpan(start, end - start),
-                    rows.AsSpan(row * stride, stride), factors, stride, cgSteps, work);
+                    rows.AsSpan(row * stride, stride), factors, stride, cgSteps, work, rowPenalty?[row] ?? 0f);
                 return work;
             },
             _ => { });

@@ -9,7 +9,17 @@ namespace LatentLens.Api.Recommender.Algorithms;
 /// <summary>Hyper-parameters of <see cref="PureSvd"/>.</summary>
 internal sealed record PureSvdOptions
 {
-    public int Factors { get; init; } = 50;
+    /// <summary>
+    /// 14 for <c>puresvd</c>, chosen by <c>train --search 20</c> on validation data (docs/training.md, "Defaults"):
+    /// within 2 % of the best on ml-latest-small's and the best of those on MovieLens 100K u1's.
+    /// <see cref="AlgorithmFactory"/> gives <c>puresvd-centred</c>, which was not searched, its former 50.
+    /// </summary>
+    public int Factors { get; init; } = DefaultFactors;
+
+    public const int DefaultFactors = 14;
+
+    /// <summary><c>puresvd-centred</c>'s default factor count.</summary>
+    public const int CentredDefaultFactors = 50;
 
     /// <summary>
     /// False (the default): Cremonesi's PureSVD for top-N, the SVD of the zero-filled rating matrix;

@@ -191,15 +191,21 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
             }
         }
 
+        var implicitFactors = new float[trainset.ItemCount * stride];
         for (var i = 0; i < trainset.ItemCount; i++)
         {
             for (var c = 0; c < f; c++)
             {
                 itemFactors[(i * stride) + c] = (float)state.Q[(i * f) + c];
+                implicitFactors[(i * stride) + c] = (float)state.Y[(i * f) + c];
             }
         }
 
+        // The y_j are kept beside the model for fold-in: a new user's implicit term is |H|^(-1/2) Σ_{j∈H} y_j.
         return new FactorModel(Name, trainset.Users, trainset.Items, trainset.Scale, trainset.GlobalMean,
-            Array.ConvertAll(state.UserBias, b => (float)b), Array.ConvertAll(state.ItemBias, b => (float)b), f, stride, userFactors, itemFactors);
+            Array.ConvertAll(state.UserBias, b => (float)b), Array.ConvertAll(state.ItemBias, b => (float)b), f, stride, userFactors, itemFactors)
+        {
+            ItemImplicitFactors = implicitFactors,
+        };
     }
 }
