@@ -16,13 +16,19 @@ internal sealed class AlsFoldIn : FactorFoldIn
     private readonly double _alpha;
     private readonly double[] _gram;
 
+    // iALS's frequency-scaled λ (--scale-reg, the searched default): a user's penalty is λ·(items + Σ_h α·r_h), not λ.
+    private readonly double _regularization;
+    private readonly bool _scaled;
+
     public AlsFoldIn(SavedModel saved)
         : base(saved)
     {
         var defaults = new ImplicitAlsOptions();
         _alpha = SavedParameters.Double(saved, "alpha", defaults.Alpha);
         var regularization = SavedParameters.Double(saved, "regularization", defaults.Regularization);
-        _gram = Gram(saved.Model, regularization);
+        _scaled = saved.Parameters.TryGetValue("regularization_scaling", out var scaling) && scaling == "frequency";
+        _regularization = regularization;
+        _gram = Gram(saved.Model, _scaled ? 0 : regularization);
     }
 
     public override bool NeedsRatings => true;
@@ -89,6 +95,17 @@ internal sealed class AlsFoldIn : FactorFoldIn
     {
         var (f, stride) = (Model.Factors, Model.Stride);
         system.AddMatrix(_gram);
+        if (_scaled)
+        {
+            double total = Model.Items.Count;
+            foreach (var entry in history)
+            {
+                total += _alpha * entry.Rating;
+            }
+
+            system.AddDiagonal(_regularization * total);
+        }
+
         foreach (var entry in history)
         {
             var y = Model.ItemFactors.AsSpan(entry.Item * stride, f);
