@@ -9,16 +9,17 @@ namespace LatentLens.Api.Recommender.FoldIn;
 /// p = (YᵀY + Yᵀ(C_u − I)Y + λI)⁻¹ YᵀC_u p(u), with the confidence rule of the fit (<see cref="ImplicitAlsAdjacency"/>):
 /// c_h = 1 + α·r_h for a history item (preference 1), c = 1 and preference 0 for every other item; λ and α the run's
 /// <c>regularization</c> and <c>alpha</c>. YᵀY + λI is formed once per model. Explained as implicit's <c>explain</c>:
-/// entry h's part of item i's score is c_h · y_hᵀ A⁻¹ y_i, which sum to p·y_i.
+/// entry h's part of item i's score is c_h · y_hᵀ A⁻¹ y_i, which sum to p·y_i. With the run's
+/// <c>regularization_scaling</c> = <c>frequency</c> (Rendle et al. 2021, the default since the search), λ is the
+/// user's own as in the fit (<see cref="ImplicitAlsAdjacency.ScaledPenalty"/>): λ · (items + Σ_h α·r_h).
 /// </summary>
 internal sealed class AlsFoldIn : FactorFoldIn
 {
     private readonly double _alpha;
     private readonly double[] _gram;
 
-    // iALS's frequency-scaled λ (--scale-reg, the searched default): a user's penalty is λ·(items + Σ_h α·r_h), not λ.
-    private readonly double _regularization;
-    private readonly bool _scaled;
+    // Scaled regularisation: λ per user, the gram holds none; 0 when λ is in the gram.
+    private readonly double _scaledLambda;
 
     public AlsFoldIn(SavedModel saved)
         : base(saved)
@@ -26,9 +27,9 @@ internal sealed class AlsFoldIn : FactorFoldIn
         var defaults = new ImplicitAlsOptions();
         _alpha = SavedParameters.Double(saved, "alpha", defaults.Alpha);
         var regularization = SavedParameters.Double(saved, "regularization", defaults.Regularization);
-        _scaled = saved.Parameters.TryGetValue("regularization_scaling", out var scaling) && scaling == "frequency";
-        _regularization = regularization;
-        _gram = Gram(saved.Model, _scaled ? 0 : regularization);
+        var scaled = saved.Parameters.TryGetValue("regularization_scaling", out var scaling) && scaling == "frequency";
+        _scaledLambda = scaled ? regularization : 0;
+        _gram = Gram(saved.Model, scaled ? 0 : regularization);
     }
 
     public override bool NeedsRatings => true;
@@ -95,15 +96,16 @@ internal sealed class AlsFoldIn : FactorFoldIn
     {
         var (f, stride) = (Model.Factors, Model.Stride);
         system.AddMatrix(_gram);
-        if (_scaled)
+        if (_scaledLambda > 0)
         {
+            // The fit's ScaledPenalty for this row: λ times its total confidence over every item.
             double total = Model.Items.Count;
             foreach (var entry in history)
             {
                 total += _alpha * entry.Rating;
             }
 
-            system.AddDiagonal(_regularization * total);
+            system.AddDiagonal(_scaledLambda * total);
         }
 
         foreach (var entry in history)
