@@ -34,7 +34,7 @@ internal sealed record UserSplitResult(
 /// <c>basis: popularity</c>), the history's items are excluded, and the top k of the remaining catalogue is measured against the
 /// user's test ratings exactly as <see cref="TopN"/> measures trained users (relevant: rated at or above the threshold; the
 /// ideal DCG counts relevant test items the model never saw). The retrained ceiling fits the same configuration on the
-/// training users plus every held-out history and ranks those users as trained users (<see cref="Ranker.Recommend"/>, their
+/// training users plus every held-out history and ranks those users as trained users (<see cref="FoldIns.RecommendTrained"/>, their
 /// histories excluded); popularity is the <c>popular</c> family folded in on the same split.
 /// </summary>
 internal static class UserSplitEvaluator
@@ -76,11 +76,13 @@ internal static class UserSplitEvaluator
         var retrainSeconds = clock.Elapsed.TotalSeconds;
         var retrained = SavedModel.From(retrainedModel, withHistories, new Dictionary<string, string>(), algorithm.Parameters);
         var retrainedLists = new List<UserList>(split.HeldOut.Count);
+        // A model without user factors (ease) ranks its trained users through the fold-in of their training history.
+        var retrainedFoldIn = FoldIns.RanksTrainedUsersByHistory(retrained) ? FoldIns.For(retrained) : null;
         foreach (var user in split.HeldOut)
         {
             var (known, count) = Relevant(retrainedModel, user, threshold);
             var u = retrainedModel.Users.TryGetIndex(user.User, out var index) ? index : throw new UnreachableException("a held-out user with a history is in the retrained model");
-            retrainedLists.Add(new UserList([.. Ranker.Recommend(retrained, u, k, excludeRated: true).Select(s => s.Item)], known, count));
+            retrainedLists.Add(new UserList([.. FoldIns.RecommendTrained(retrained, u, k, excludeRated: true, retrainedFoldIn).Select(s => s.Item)], known, count));
         }
 
         var popular = new Popular(new PopularOptions()).Fit(trainset, null, cancellationToken);

@@ -49,7 +49,7 @@ internal sealed record EaseOptions
 /// </summary>
 /// <remarks>
 /// The cost is the inverse of the items × items Gram matrix: n³/2 multiply-adds in float by <see cref="SpdInverse"/>
-/// (docs/benchmarks.md §22: about 6.5 s of CPU time for ml-latest-small's 9,724 items, shared by both cores). The dense B would be n²
+/// (docs/benchmarks.md §25: about 6.5 s of CPU time for ml-latest-small's 9,724 items, shared by both cores). The dense B would be n²
 /// floats (378 MB there), so each row keeps its <see cref="EaseOptions.Neighbours"/> weights of largest magnitude.
 /// </remarks>
 internal sealed class Ease(EaseOptions options) : IRecommenderAlgorithm

@@ -85,6 +85,10 @@ internal static class SearchSpace
         [AlgorithmFactory.Als] = [SearchRange.LogInt("factors", 16, 256), SearchRange.Log("reg", 0.001, 0.1), SearchRange.Log("alpha", 0.3, 30), SearchRange.Choice("scale-reg", 1)],
         // The sampler needs no regularisation: only the rank and whether the implicit item block helps.
         [AlgorithmFactory.Bpmf] = [SearchRange.LogInt("factors", 5, 40), SearchRange.Choice("item-implicit", 0, 1)],
+        // EASE on the rating values (both u1 and ml-latest-small preferred them to 0/1 by 0.03–0.04 NDCG@10, docs/benchmarks.md
+        // §25): λ around the best of either (5000 on u1, 4000 on ml-latest-small), a decade and more below. The 500 weights
+        // per item stay: fewer only lose accuracy, more only cost memory.
+        [AlgorithmFactory.Ease] = [SearchRange.Log("reg", 300, 20000)],
     };
 
     /// <summary>The ranges of <paramref name="algorithm"/>; empty when there is nothing to search.</summary>
@@ -141,6 +145,8 @@ internal static class SearchSpace
             "implicit" => settings with { Implicit = value != 0 },
             "item-implicit" => settings with { ItemImplicit = value != 0 },
             "scale-reg" => settings with { ScaleRegularization = value != 0 },
+            "binary" => settings with { Binary = value != 0 },
+            "neighbours" => settings with { Neighbours = whole },
             _ => throw new ArgumentException($"The search cannot set '{parameter}'.", nameof(parameter)),
         };
     }
@@ -168,6 +174,8 @@ internal static class SearchSpace
         Add("implicit", settings.Implicit);
         Add("item-implicit", settings.ItemImplicit);
         Add("scale-reg", settings.ScaleRegularization);
+        Add("binary", settings.Binary);
+        Add("neighbours", settings.Neighbours);
         return parts.Count == 0 ? "defaults" : string.Join(' ', parts);
     }
 
