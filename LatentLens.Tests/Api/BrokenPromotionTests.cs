@@ -10,17 +10,24 @@ using Microsoft.Extensions.DependencyInjection;
 namespace LatentLens.Tests.Api;
 
 /// <summary>
-/// A champion that cannot be served, on the committed store's real versions: version 5 (puresvd-f50) is the
-/// champion; a copy of its run is registered as version 8 with one defect and made champion. While a model
+/// A champion that cannot be served, on the committed store's real versions: version 5 (puresvd-f51) is made the
+/// champion (the store's own is version 7, the newest); a copy of its run is registered as version 8 with one defect and made champion. While a model
 /// serves, version 8 is rejected and version 5 keeps serving; on a start with nothing loaded, the rules serve
-/// the newest valid version, 7 (als-f100-i15).
+/// the newest valid version, 7 (als-f128-i15).
 /// </summary>
 public sealed class BrokenPromotionTests : IDisposable
 {
-    private const string ExperimentId = "766409229391193344";
-    private const string ChampionRun = "4eaa50605f1a4716b866a79a1266d9a5";
+    private const string ExperimentId = "782417740297552058";
+    private const string ChampionRun = "243327094a82470fa5746044d62d9ff4";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly string _root = TestPaths.CopyOfCommittedStore();
+    private readonly string _root = CopyWithChampion5();
+
+    private static string CopyWithChampion5()
+    {
+        var root = TestPaths.CopyOfCommittedStore();
+        File.WriteAllText(Path.Combine(root, "models", LatentLensConventions.RegisteredModelName, "aliases", "champion"), "5");
+        return root;
+    }
 
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_root)!, recursive: true);
 
@@ -66,7 +73,7 @@ public sealed class BrokenPromotionTests : IDisposable
         using var ready = await client.GetAsync("/ready", cts.Token);
         var readyText = await ready.Content.ReadAsStringAsync(cts.Token);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Contains("Serving puresvd-f50 (version 5); the champion puresvd-f50 (version 8) was rejected", readyText, StringComparison.Ordinal);
+        Assert.Contains("Serving puresvd-f51 (version 5); the champion puresvd-f51 (version 8) was rejected", readyText, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -81,7 +88,7 @@ public sealed class BrokenPromotionTests : IDisposable
         var model = await client.GetFromJsonAsync<JsonElement>("/model", cts.Token);
 
         Assert.Equal(7, model.GetProperty("version").GetInt32());
-        Assert.Equal("als-f100-i15", model.GetProperty("runName").GetString());
+        Assert.Equal("als-f128-i15", model.GetProperty("runName").GetString());
         Assert.Equal("newest valid version", model.GetProperty("chosenBy").GetString());
         Assert.Contains("version 8", model.GetProperty("fallbackReason").GetString(), StringComparison.Ordinal);
         Assert.Equal(8, model.GetProperty("rejected").GetProperty("version").GetInt32());

@@ -20,7 +20,10 @@ public sealed class CommittedStoreTests
         Assert.NotNull(experiment);
         var runs = reader.ReadRuns(experiment.Id, problems);
         Assert.Empty(problems.Problems);
-        var trained = runs.Where(r => r.ParentRunId is not null).ToList();
+        // The search's chosen runs and popular carry a model; the search's parents and trials do not.
+        var trained = runs.Where(r => Directory.Exists(Path.Combine(r.ArtifactsFolder, "model"))).ToList();
+        Assert.All(trained.Where(r => r.Params["algorithm"] != "popular"), r => Assert.NotNull(r.ParentRunId));
+        Assert.Equal(6, runs.Count(r => r.RunName.StartsWith("search-", StringComparison.Ordinal)));
         Assert.Equal(["als", "baseline", "funksvd", "popular", "puresvd", "puresvd-centred", "svdpp"], trained.Select(r => r.Params["algorithm"]).Order(StringComparer.Ordinal));
         Assert.All(trained, r => Assert.True(r.Metrics.ContainsKey("ndcg_at_10") && r.Metrics.ContainsKey("map_at_10"), r.RunName));
         Assert.All(trained.Where(r => r.Params["algorithm"] is "als" or "puresvd"), r => Assert.False(r.Metrics.ContainsKey("rmse"), r.RunName));

@@ -29,7 +29,7 @@ cp -r mlruns "$store"
 python3 - "$store" <<'PY'
 import os, re, shutil, struct, sys, uuid
 store = sys.argv[1]
-exp, run = "766409229391193344", "4eaa50605f1a4716b866a79a1266d9a5"
+exp, run = "782417740297552058", "243327094a82470fa5746044d62d9ff4"
 new = uuid.uuid4().hex
 src, dst = os.path.join(store, exp, run), os.path.join(store, exp, new)
 shutil.copytree(src, dst)

@@ -115,12 +115,13 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
         var mlruns = Path.Combine(TestPaths.RepositoryRoot, "mlruns");
         var (exit, output, error) = await ServerTestSupport.RunCliAsync("migrate", "--mlruns", mlruns, "--tracking-uri", server.Url);
         Assert.True(exit == 0, error + output);
-        Assert.Contains("8 run(s) copied, 0 already there", output, StringComparison.Ordinal);
+        Assert.Contains("73 run(s) copied, 0 already there", output, StringComparison.Ordinal);
 
         var source = new FileTrackingStore(mlruns);
         var experiment = Assert.Single(source.ReadExperiments(), e => e.Name == LatentLensConventions.ExperimentName);
         var sourceRuns = source.ReadRuns(experiment.Id);
-        Assert.Equal(8, sourceRuns.Count);
+        // popular, and six searches of 10 trials: a parent, 10 trial runs and the chosen run each.
+        Assert.Equal(73, sourceRuns.Count);
         using var rest = new MlflowRest(server.Uri);
         var copied = await rest.RunsAsync(await rest.ExperimentIdAsync(LatentLensConventions.ExperimentName));
         Assert.Equal(sourceRuns.Count, copied.Count);
@@ -176,7 +177,7 @@ public sealed class TrackingServerTests(MlflowServerFixture fixture) : IDisposab
 
         (exit, output, error) = await ServerTestSupport.RunCliAsync("migrate", "--mlruns", mlruns, "--tracking-uri", server.Url);
         Assert.True(exit == 0, error + output);
-        Assert.Contains("0 run(s) copied, 8 already there", output, StringComparison.Ordinal);
+        Assert.Contains("0 run(s) copied, 73 already there", output, StringComparison.Ordinal);
         Assert.Contains($"0 model version(s) registered, {registry.Versions.Count} already there", output, StringComparison.Ordinal);
         Assert.Equal(copied.Count, (await rest.RunsAsync(await rest.ExperimentIdAsync(LatentLensConventions.ExperimentName))).Count);
         Assert.Equal(versions.Count, (await rest.VersionsAsync(Model)).Count);
