@@ -27,9 +27,6 @@ internal static class PersonalRanking
     [ThreadStatic]
     private static float[]? _buffer;
 
-    [ThreadStatic]
-    private static int[]? _slot;
-
     /// <summary>A user the model never saw: folded from the query's history, or the popularity list when it has no known item.</summary>
     public static RankedList ForHistory(LoadedModel loaded, IFoldIn? foldIn, RecommendationQuery query)
     {
@@ -68,7 +65,7 @@ internal static class PersonalRanking
             return new RankedList(top, RecommendationBasis.Trained, trained, explainer);
         }
 
-        var merged = Merge(saved, userIndex, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(query.History));
+        var merged = UserHistory.Merge(foldIn, userIndex, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(query.History));
         var user = foldIn.Fold(merged);
         var without = Excluded(query, query.ExcludeRated ? merged : default, default);
         return new RankedList(FoldIns.Recommend(foldIn, user, query.K, without, Allowed(loaded, query)), RecommendationBasis.History, user, user);
@@ -162,47 +159,6 @@ internal static class PersonalRanking
         }
 
         return history;
-    }
-
-    /// <summary>The training history with the fresh entries added; a fresh entry replaces the training entry of its item.</summary>
-    private static HistoryEntry[] Merge(SavedModel saved, int user, ReadOnlySpan<HistoryEntry> fresh)
-    {
-        var items = saved.RatedBy(user);
-        var ratings = saved.RatingsBy(user);
-        var slot = _slot is { } s && s.Length >= saved.Model.Items.Count ? s : _slot = NewSlots(saved.Model.Items.Count);
-        var merged = new HistoryEntry[items.Length + fresh.Length];
-        for (var h = 0; h < items.Length; h++)
-        {
-            merged[h] = new HistoryEntry(items[h], ratings.IsEmpty ? float.NaN : ratings[h]);
-            slot[items[h]] = h;
-        }
-
-        var count = items.Length;
-        foreach (var entry in fresh)
-        {
-            if (slot[entry.Item] >= 0)
-            {
-                merged[slot[entry.Item]] = entry;
-            }
-            else
-            {
-                merged[count++] = entry;
-            }
-        }
-
-        foreach (var item in items)
-        {
-            slot[item] = -1;
-        }
-
-        return count == merged.Length ? merged : merged[..count];
-    }
-
-    private static int[] NewSlots(int n)
-    {
-        var slots = new int[n];
-        Array.Fill(slots, -1);
-        return slots;
     }
 
     /// <summary>The most popular items (most training ratings), without the excluded and outside the filters.</summary>
