@@ -77,7 +77,7 @@ internal static class ItemsApi
             return ApiProblems.UnknownItem(item);
         }
 
-        if (loaded.Model.Factors == 0)
+        if (loaded.Model.Factors == 0 && loaded.Model.ItemWeights is null)
         {
             return TypedResults.Problem(title: "The model has no latent space",
                 detail: $"Similar items need item factors; the model being served ({loaded.Model.Algorithm}) has none.", statusCode: StatusCodes.Status409Conflict);

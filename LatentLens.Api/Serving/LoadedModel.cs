@@ -67,8 +67,13 @@ internal sealed class LoadedModel
     public float[] DefaultSimilarityDivisors => _defaultSimilarityDivisors.Value;
 
     /// <summary>The k items most similar to <paramref name="item"/> by cosine shrunk with λ = <paramref name="shrinkage"/>.</summary>
-    public ScoredItem[] Similar(int item, int k, double shrinkage) =>
-        Ranker.Similar(Model, ItemNorms, shrinkage == DefaultSimilarityShrinkage ? DefaultSimilarityDivisors : Ranker.SimilarityDivisors(ItemNorms, ItemSupport, shrinkage), item, k);
+    /// <summary>
+    /// The k items most similar to <paramref name="item"/>: by shrunk cosine for factor models; for an item-based model
+    /// (EASE) the items a rating of it raises most (<see cref="Ranker.SimilarByWeights"/>; shrinkage does not apply).
+    /// </summary>
+    public ScoredItem[] Similar(int item, int k, double shrinkage) => Model.ItemWeights is { } weights
+        ? Ranker.SimilarByWeights(weights, item, k)
+        : Ranker.Similar(Model, ItemNorms, shrinkage == DefaultSimilarityShrinkage ? DefaultSimilarityDivisors : Ranker.SimilarityDivisors(ItemNorms, ItemSupport, shrinkage), item, k);
 
     public string[] SearchTitles => _searchTitles.Value;
 

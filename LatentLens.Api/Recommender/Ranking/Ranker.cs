@@ -85,6 +85,28 @@ internal static class Ranker
     }
 
     /// <summary>
+    /// The similar items of an item-based model (EASE), which has no latent space: the k items a rating of
+    /// <paramref name="item"/> raises most, by its kept weights B_ij (row i of <see cref="ItemWeights"/>), largest first
+    /// (ties: lower index first); items it lowers (B_ij ≤ 0) are never listed.
+    /// </summary>
+    public static ScoredItem[] SimilarByWeights(ItemWeights weights, int item, int k)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var (start, end) = (weights.Offsets[item], weights.Offsets[item + 1]);
+        var row = new List<ScoredItem>(end - start);
+        for (var e = start; e < end; e++)
+        {
+            if (weights.Values[e] > 0 && weights.Columns[e] != item)
+            {
+                row.Add(new ScoredItem(weights.Columns[e], weights.Values[e]));
+            }
+        }
+
+        row.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : a.Item.CompareTo(b.Item));
+        return [.. row.Take(k)];
+    }
+
+    /// <summary>
     /// The k items nearest to <paramref name="item"/> (itself left out) by q_i·q_j / (|q_i| d_j), with
     /// <paramref name="divisors"/> d from <see cref="SimilarityDivisors"/> (or the norms: plain cosine).
     /// </summary>
