@@ -61,7 +61,7 @@ internal static class PersonalRanking
             var trained = foldIn.Trained(userIndex);
             var excluded = Excluded(query, default, query.ExcludeRated ? trainedItems : default);
             var top = FoldIns.Recommend(foldIn, trained, query.K, excluded, Allowed(loaded, query));
-            var explainer = query.Explain && TrainingHistory(foldIn, userIndex) is { Length: > 0 } training ? foldIn.Fold(training) : null;
+            var explainer = query.Explain && UserHistory.Merge(foldIn, userIndex, []) is { Length: > 0 } training ? foldIn.Fold(training) : null;
             return new RankedList(top, RecommendationBasis.Trained, trained, explainer);
         }
 
@@ -140,25 +140,6 @@ internal static class PersonalRanking
         }
 
         return count;
-    }
-
-    /// <summary>The training history of a known user as entries (NaN ratings where the artifact has none); null when it cannot be folded.</summary>
-    private static HistoryEntry[]? TrainingHistory(IFoldIn foldIn, int user)
-    {
-        if (!HasTrainingHistory(foldIn))
-        {
-            return null;
-        }
-
-        var items = foldIn.Saved.RatedBy(user);
-        var ratings = foldIn.Saved.RatingsBy(user);
-        var history = new HistoryEntry[items.Length];
-        for (var h = 0; h < items.Length; h++)
-        {
-            history[h] = new HistoryEntry(items[h], ratings.IsEmpty ? float.NaN : ratings[h]);
-        }
-
-        return history;
     }
 
     /// <summary>The most popular items (most training ratings), without the excluded and outside the filters.</summary>
