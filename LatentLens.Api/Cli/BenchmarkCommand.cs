@@ -102,7 +102,7 @@ internal static class BenchmarkCommand
             var first = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
             foreach (var t in ThreadCounts(parse, threads).Where(t => t > 1))
             {
-                var blocks = SgdBlocks.Build(first, SgdBlocks.GridFor(new FunkSvdOptions { Threads = t }, first), seed: 0);
+                using var blocks = SgdBlocks.Build(first, SgdBlocks.GridFor(new FunkSvdOptions { Threads = t }, first), seed: 0);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"schedule: {t} threads, {blocks.Grid} x {blocks.Grid} blocks on {splits[0].Name}: the largest block of each sub-epoch bounds the speed-up at {blocks.SpeedUpBound():F2} x"));
             }

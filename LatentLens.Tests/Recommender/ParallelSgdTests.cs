@@ -32,11 +32,11 @@ public sealed class ParallelSgdTests
     public void TheBlocksHoldEveryRatingExactlyOnceAndTheScheduleVisitsEachBlockOnceAnEpoch(int grid)
     {
         var (train, _) = Planted();
-        var blocks = SgdBlocks.Build(train, grid, seed: 4);
+        using var blocks = SgdBlocks.Build(train, grid, seed: 4);
 
         // The same ratings: (user, item, value) as a multiset, items mapped back to the trainset's labels.
         var expected = Enumerable.Range(0, train.Count).Select(k => (train.UserIndex[k], train.ItemIndex[k], train.Values[k])).Order().ToList();
-        var actual = Enumerable.Range(0, blocks.Values.Length).Select(k => (blocks.Users[k], blocks.ItemOrder[blocks.Items[k]], blocks.Values[k])).Order().ToList();
+        var actual = Enumerable.Range(0, blocks.Count).Select(k => (blocks.Users[k], blocks.ItemOrder[blocks.Items[k]], blocks.Values[k])).Order().ToList();
         Assert.Equal(expected, actual);
 
         // Every rating of block (a, b) is in user range a and item group b; ranges and groups tile users and items.
@@ -78,7 +78,7 @@ public sealed class ParallelSgdTests
     public void InsideABlockTheRatingsKeepTheTrainsetsOrder()
     {
         var (train, _) = Planted();
-        var blocks = SgdBlocks.Build(train, 3, seed: 1);
+        using var blocks = SgdBlocks.Build(train, 3, seed: 1);
         var label = new int[train.ItemCount];
         for (var k = 0; k < label.Length; k++)
         {
@@ -101,7 +101,7 @@ public sealed class ParallelSgdTests
     public void TheCutBalancesTheRatingsOfUserRangesAndItemGroups()
     {
         var (train, _) = Planted();
-        var blocks = SgdBlocks.Build(train, 2, seed: 0);
+        using var blocks = SgdBlocks.Build(train, 2, seed: 0);
 
         // With two ranges of n/2 each way, the diagonal blocks hold the same number of ratings (a + b = n/2 = a + c).
         var n = train.Count;

@@ -20,6 +20,7 @@ internal sealed class RowIndex
     public int[] Slots { get; }
 
     /// <summary>Where each row's entries start when the entries are grouped by row (<paramref name="rowOf"/>: each entry's row).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int[] StartsOf(ReadOnlySpan<int> rowOf, int rows)
     {
         var starts = new int[rows + 1];

@@ -73,7 +73,8 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         {
             if (grid > 1)
             {
-                FitBlocked(SgdBlocks.Build(trainset, grid, Options.Seed), path, stride, (float)trainset.GlobalMean, userBias, itemBias, alignedUsers, itemFactors, onEpoch, cancellationToken);
+                using var blocks = SgdBlocks.Build(trainset, grid, Options.Seed);
+                FitBlocked(blocks, path, stride, (float)trainset.GlobalMean, userBias, itemBias, alignedUsers, itemFactors, onEpoch, cancellationToken);
             }
             else
             {
@@ -118,11 +119,10 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
     {
         var clock = Stopwatch.StartNew();
         var grid = blocks.Grid;
-        var relabelled = new float[itemFactors.Length];
-        blocks.ToRelabelled<float>(itemFactors, relabelled, stride);
+        using var alignedItems = AlignedFloats.Rent(itemFactors.Length);
+        blocks.ToRelabelled<float>(itemFactors, alignedItems.AsSpan(), stride);
         var biases = new float[itemBias.Length];
         blocks.ToRelabelled<float>(itemBias, biases, 1);
-        using var alignedItems = AlignedFloats.CopyOf(relabelled);
         var sse = new double[grid * grid];
         var (lr, reg) = ((float)Options.LearningRate, (float)Options.Regularization);
         cancellationToken.ThrowIfCancellationRequested();
@@ -150,15 +150,14 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
                     total += block;
                 }
 
-                onEpoch?.Invoke(new EpochReport(epoch, Math.Sqrt(total / Math.Max(1, blocks.Values.Length)), clock.Elapsed));
+                onEpoch?.Invoke(new EpochReport(epoch, Math.Sqrt(total / Math.Max(1, blocks.Count)), clock.Elapsed));
                 if (epoch < Options.Epochs)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                 }
             });
 
-        alignedItems.CopyTo(relabelled);
-        blocks.FromRelabelled<float>(relabelled, itemFactors, stride);
+        blocks.FromRelabelled<float>(alignedItems.AsSpan(), itemFactors, stride);
         blocks.FromRelabelled<float>(biases, itemBias, 1);
     }
 

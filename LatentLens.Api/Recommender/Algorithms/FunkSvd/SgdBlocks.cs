@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Numerics;
@@ -17,12 +18,16 @@ namespace LatentLens.Api.Recommender.Algorithms;
 /// the same model bit for bit, whichever thread happens to train which block. The items are relabelled so that
 /// each group is a contiguous range of rows: one thread's item rows and biases never share a cache line with
 /// another's (a shuffled bias array would be written by both cores on the same lines at every rating).
+/// The three arrays of n ratings are rented from the shared array pool and given back by <see cref="Dispose"/>: a fit
+/// that follows another (a fold after a fold) then writes into memory the process already has, where fresh arrays
+/// cost a page fault per 4 KiB on first touch (18 µs each on the virtual machine of docs/benchmarks.md §30).
 /// </remarks>
-internal sealed class SgdBlocks
+internal sealed class SgdBlocks : IDisposable
 {
-    private SgdBlocks(int grid, int[] users, int[] items, float[] values, int[] starts, int[] itemOrder, int[] userRanges, int[] itemRanges)
+    private SgdBlocks(int grid, int count, int[] users, int[] items, float[] values, int[] starts, int[] itemOrder, int[] userRanges, int[] itemRanges)
     {
         Grid = grid;
+        Count = count;
         Users = users;
         Items = items;
         Values = values;
@@ -32,8 +37,13 @@ internal sealed class SgdBlocks
         ItemRanges = itemRanges;
     }
 
+    private int _disposed;
+
     /// <summary>G: blocks per side.</summary>
     public int Grid { get; }
+
+    /// <summary>n: the ratings. <see cref="Users"/>, <see cref="Items"/> and <see cref="Values"/> may be longer (pooled arrays).</summary>
+    public int Count { get; }
 
     /// <summary>Each rating's user, block after block (block (a, b) at <c>Starts[a·G + b]</c>).</summary>
     public int[] Users { get; }
@@ -80,7 +90,7 @@ internal sealed class SgdBlocks
             slowest += largest;
         }
 
-        return slowest == 0 ? 1 : (double)Values.Length / slowest;
+        return slowest == 0 ? 1 : (double)Count / slowest;
     }
 
     /// <summary>
@@ -159,9 +169,9 @@ internal sealed class SgdBlocks
         }
 
         var next = starts[..^1];
-        var users = GC.AllocateUninitializedArray<int>(n);
-        var items = GC.AllocateUninitializedArray<int>(n);
-        var values = GC.AllocateUninitializedArray<float>(n);
+        var users = ArrayPool<int>.Shared.Rent(n);
+        var items = ArrayPool<int>.Shared.Rent(n);
+        var values = ArrayPool<float>.Shared.Rent(n);
         for (var k = 0; k < n; k++)
         {
             var (u, i) = (trainset.UserIndex[k], label[trainset.ItemIndex[k]]);
@@ -171,10 +181,22 @@ internal sealed class SgdBlocks
             values[slot] = trainset.Values[k];
         }
 
-        return new SgdBlocks(grid, users, items, values, starts, itemOrder, userRanges, itemRanges);
+        return new SgdBlocks(grid, n, users, items, values, starts, itemOrder, userRanges, itemRanges);
+    }
+
+    /// <summary>Gives the rating arrays back to the pool; the blocks must not be used after.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            ArrayPool<int>.Shared.Return(Users);
+            ArrayPool<int>.Shared.Return(Items);
+            ArrayPool<float>.Shared.Return(Values);
+        }
     }
 
     /// <summary>Rows of <paramref name="width"/> floats of a per-item array, in relabelled order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ToRelabelled<T>(ReadOnlySpan<T> byItem, Span<T> relabelled, int width)
     {
         for (var k = 0; k < ItemOrder.Length; k++)
@@ -184,6 +206,7 @@ internal sealed class SgdBlocks
     }
 
     /// <summary>Rows of a relabelled per-item array back in the trainset's item order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FromRelabelled<T>(ReadOnlySpan<T> relabelled, Span<T> byItem, int width)
     {
         for (var k = 0; k < ItemOrder.Length; k++)

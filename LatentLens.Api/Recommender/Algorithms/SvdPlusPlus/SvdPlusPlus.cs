@@ -74,7 +74,8 @@ internal sealed class SvdPlusPlus(SvdPlusPlusOptions options) : IRecommenderAlgo
         var grid = SgdBlocks.GridFor(Options, trainset);
         if (grid > 1)
         {
-            SvdPlusPlusBlocks.Train(SgdBlocks.Build(trainset, grid, Options.Seed), trainset, starts, state, Options, onEpoch, cancellationToken);
+            using var blocks = SgdBlocks.Build(trainset, grid, Options.Seed);
+            SvdPlusPlusBlocks.Train(blocks, trainset, starts, state, Options, onEpoch, cancellationToken);
             return ToModel(trainset, starts, state);
         }
 
