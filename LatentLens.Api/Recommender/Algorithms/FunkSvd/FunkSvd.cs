@@ -22,6 +22,12 @@ internal sealed record FunkSvdOptions : SgdOptions
     /// <c>LATENTLENS_SIMD</c> environment variable, then to the hardware (<see cref="SgdPaths.Resolve"/>).
     /// </summary>
     internal SgdPath Path { get; init; }
+
+    /// <summary>
+    /// On the AVX-512 register path, each block of a parallel fit trains as two interleaved user streams
+    /// (<see cref="FunkSvdPairKernel"/>); false trains it with the register kernel in the block's order (tests, benchmarks).
+    /// </summary>
+    internal bool PairedBlocks { get; init; } = true;
 }
 
 /// <summary>
@@ -110,7 +116,8 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
 
     /// <summary>
     /// The epochs on <see cref="SgdBlocks"/>: G threads, each training one block of a diagonal per sub-epoch with
-    /// the same kernels as the single-threaded loop. The item rows and biases are trained in the blocks' item order.
+    /// the same kernels as the single-threaded loop (on the AVX-512 register path, as two interleaved user streams:
+    /// <see cref="FunkSvdPairKernel"/>). The item rows and biases are trained in the blocks' item order.
     /// Each block's squared errors are kept apart and summed in block order, so the train RMSE is deterministic too.
     /// </summary>
     private unsafe void FitBlocked(
@@ -127,6 +134,7 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         var (lr, reg) = ((float)Options.LearningRate, (float)Options.Regularization);
         cancellationToken.ThrowIfCancellationRequested();
         var workers = Math.Min(Options.Threads, grid);
+        var paired = Options.PairedBlocks && path == SgdPath.V512 && FunkSvdPairKernel.Supports(stride);
         SgdWorkers.Run(workers, Options.Epochs, grid,
             (thread, _, subEpoch) =>
             {
@@ -137,8 +145,9 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
                     fixed (int* users = blocks.Users, items = blocks.Items)
                     fixed (float* values = blocks.Values, bu = userBias, bi = biases)
                     {
-                        sse[(row * grid) + column] = RunRatings(path, to - from, users + from, items + from, values + from, bu, bi,
-                            alignedUsers.Pointer, alignedItems.Pointer, stride, mu, lr, reg);
+                        sse[(row * grid) + column] = paired
+                            ? FunkSvdPairKernel.RunBlock(stride, to - from, users + from, items + from, values + from, bu, bi, alignedUsers.Pointer, alignedItems.Pointer, mu, lr, reg)
+                            : RunRatings(path, to - from, users + from, items + from, values + from, bu, bi, alignedUsers.Pointer, alignedItems.Pointer, stride, mu, lr, reg);
                     }
                 }
             },
