@@ -6,10 +6,12 @@ namespace LatentLens.Api.Recommender.FoldIn;
 /// <summary>
 /// FunkSvd and SVD++ (and their bias-only cousin, the baseline, in <see cref="BaselineFoldIn"/>): the user's bias and factors
 /// x = [b_u; p] solve the regularised least-squares problem against the fixed item side,
-/// min Σ_h (r_h − μ − b_h − q_h·s − b_u − p·q_h)² + |H|·λ (b_u² + |p|²), in closed form: one (f+1) × (f+1) solve
-/// (z_h = [1; q_h], A = Σ z_h z_hᵀ + |H|λI, x = A⁻¹ Σ z_h t_h). λ is the run's <c>regularization</c>, scaled by |H|
-/// because that is the fixed point of the SGD the model was trained with: every rating shrinks b_u and p by λ, so at
-/// convergence Σ_h e_h z_h = |H|λ x. SVD++ adds its implicit term from the history exactly, s = |H|^(-1/2) Σ_h y_h (the
+/// min Σ_h (r_h − μ − b_h − q_h·s − b_u − p·q_h)² + κ (b_u² + |p|²), in closed form: one (f+1) × (f+1) solve
+/// (z_h = [1; q_h], A = Σ z_h z_hᵀ + κI, x = A⁻¹ Σ z_h t_h), κ = |H|λ + 1/(γE) from the run's <c>regularization</c> λ,
+/// <c>learning_rate</c> γ and <c>epochs</c> E. |H|λ is the fixed point of the SGD the model was trained with (every rating
+/// shrinks b_u and p by λ, so at convergence Σ_h e_h z_h = |H|λ x); 1/(γE) is the ridge that stopping gradient descent
+/// after E steps of γ from zero amounts to (Ali, Kolter and Tibshirani 2019): the trained users' vectors are where the
+/// epochs left them, far from that fixed point at Surprise's defaults (1/(γE) = 10 against |H|λ = 1 for 50 ratings). SVD++ adds its implicit term from the history exactly, s = |H|^(-1/2) Σ_h y_h (the
 /// saved y_j), and serves p + s as the user's vector, as its trained users are; FunkSvd has s = 0.
 /// Linear in the targets t_h = r_h − μ − b_h − q_h·s: entry h's part of item i's score is t_h z_hᵀA⁻¹[0; q_i]
 /// (+ |H|^(-1/2) y_h·q_i for SVD++), as implicit's <c>explain</c> splits an ALS score.
@@ -17,12 +19,16 @@ namespace LatentLens.Api.Recommender.FoldIn;
 internal sealed class SgdFoldIn : FactorFoldIn
 {
     private readonly double _regularization;
+    private readonly double _earlyStopping;
     private readonly float[]? _implicit;
 
     public SgdFoldIn(SavedModel saved)
         : base(saved)
     {
-        _regularization = SavedParameters.Double(saved, "regularization", new FunkSvdOptions().Regularization);
+        var defaults = saved.Model.Algorithm == AlgorithmFactory.SvdPlusPlus ? (SgdOptions)new SvdPlusPlusOptions() : new FunkSvdOptions();
+        _regularization = SavedParameters.Double(saved, "regularization", defaults.Regularization);
+        var steps = SavedParameters.Double(saved, "learning_rate", defaults.LearningRate) * SavedParameters.Int(saved, "epochs", defaults.Epochs);
+        _earlyStopping = steps > 0 ? 1 / steps : 0;
         _implicit = saved.Model.ItemImplicitFactors;
         if (saved.Model.Algorithm == AlgorithmFactory.SvdPlusPlus && _implicit is null)
         {
@@ -82,7 +88,7 @@ internal sealed class SgdFoldIn : FactorFoldIn
     {
         var model = Model;
         var (f, stride) = (model.Factors, model.Stride);
-        system.AddDiagonal(history.Length * _regularization);
+        system.AddDiagonal((history.Length * _regularization) + _earlyStopping);
         foreach (var entry in history)
         {
             var q = model.ItemFactors.AsSpan(entry.Item * stride, f);

@@ -61,7 +61,11 @@ public sealed class FoldInHandComputationTests
     }
 
     /// <summary>[b_u; p] = (ZᵀZ + nλI)⁻¹ Zᵀt, z_h = [1; q_h], t_h = r_h − μ − b_h − q_h·s (s the SVD++ implicit term).</summary>
-    private static (double Bias, Vector<double> P, Vector<double> S) RidgeByHand(double lambda, bool withImplicit)
+    /// <summary>
+    /// [b_u; p] = (Σ z zᵀ + (|H|λ + 1/(γE)) I)⁻¹ Σ z t: the SGD's fixed point |H|λ plus the ridge that E epochs of step γ
+    /// from zero amount to (early stopping as regularisation).
+    /// </summary>
+    private static (double Bias, Vector<double> P, Vector<double> S) RidgeByHand(double lambda, double learningRate, int epochs, bool withImplicit)
     {
         var n = History.Length;
         var s = Vector<double>.Build.Dense(Factors);
@@ -77,19 +81,25 @@ public sealed class FoldInHandComputationTests
 
         var z = Matrix<double>.Build.Dense(n, Factors + 1, (r, c) => c == 0 ? 1 : Q[History[r].Item, c - 1]);
         var t = Vector<double>.Build.Dense(n, r => History[r].Rating - Mean - ItemBias[History[r].Item] - Row(Q, History[r].Item).DotProduct(s));
-        var a = (z.TransposeThisAndMultiply(z)) + (n * lambda * Matrix<double>.Build.DenseIdentity(Factors + 1));
+        var a = (z.TransposeThisAndMultiply(z)) + (((n * lambda) + (1 / (learningRate * epochs))) * Matrix<double>.Build.DenseIdentity(Factors + 1));
         var x = a.Solve(z.TransposeThisAndMultiply(t));
         return (x[0], x.SubVector(1, Factors), s);
     }
 
     [Theory]
-    [InlineData(0.02)]
-    [InlineData(0.5)]
-    public void FunkSvdSolvesTheRegularisedLeastSquaresForBiasAndFactors(double lambda)
+    [InlineData(0.02, 0.005, 20)] // Surprise's defaults
+    [InlineData(0.5, 0.05, 40)]
+    public void FunkSvdSolvesTheRegularisedLeastSquaresForBiasAndFactors(double lambda, double learningRate, int epochs)
     {
-        var parameters = new Dictionary<string, string> { ["regularization"] = lambda.ToString("R", System.Globalization.CultureInfo.InvariantCulture) };
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        var parameters = new Dictionary<string, string>
+        {
+            ["regularization"] = lambda.ToString("R", invariant),
+            ["learning_rate"] = learningRate.ToString("R", invariant),
+            ["epochs"] = epochs.ToString(invariant),
+        };
         var user = FoldIns.For(Model(AlgorithmFactory.FunkSvd, parameters))!.Fold(History);
-        var (bias, p, _) = RidgeByHand(lambda, withImplicit: false);
+        var (bias, p, _) = RidgeByHand(lambda, learningRate, epochs, withImplicit: false);
         Assert.Equal(bias, user.Bias, 4);
         AssertClose(p, user.Vector, 1e-5);
     }
@@ -97,9 +107,9 @@ public sealed class FoldInHandComputationTests
     [Fact]
     public void SvdPlusPlusAddsTheExactImplicitTermOfTheHistory()
     {
-        var parameters = new Dictionary<string, string> { ["regularization"] = "0.1" };
+        var parameters = new Dictionary<string, string> { ["regularization"] = "0.1", ["learning_rate"] = "0.01", ["epochs"] = "15" };
         var user = FoldIns.For(Model(AlgorithmFactory.SvdPlusPlus, parameters, implicitFactors: true))!.Fold(History);
-        var (bias, p, s) = RidgeByHand(0.1, withImplicit: true);
+        var (bias, p, s) = RidgeByHand(0.1, 0.01, 15, withImplicit: true);
         Assert.Equal(bias, user.Bias, 4);
         AssertClose(p + s, user.Vector, 1e-5);
     }
