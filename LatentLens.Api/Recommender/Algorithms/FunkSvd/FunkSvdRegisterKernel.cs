@@ -61,84 +61,131 @@ internal static class FunkSvdRegisterKernel
     private static unsafe double Run<TCount>(int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg)
         where TCount : struct, IVectorCount
     {
-        var count = TCount.Count;
-        var stride = count * 16;
-        var decay = Vector512.Create(1f - (lr * reg));
-        var minusLr = Vector512.Create(-lr);
-        var inverseLr = 1f / lr;
-        var zero = Vector512<float>.Zero;
+        var stride = TCount.Count * 16;
+        var step = new Step(mu, lr, reg);
         double sse = 0;
         var k = 0;
         while (k < n)
         {
             var u = users[k];
             var p = pu + ((nint)u * stride);
-            Vector512<float> p0 = Vector512.Load(p), p1 = zero, p2 = zero, p3 = zero, p4 = zero, p5 = zero, p6 = zero, p7 = zero;
-            if (count > 1) p1 = Vector512.Load(p + 16);
-            if (count > 2) p2 = Vector512.Load(p + 32);
-            if (count > 3) p3 = Vector512.Load(p + 48);
-            if (count > 4) p4 = Vector512.Load(p + 64);
-            if (count > 5) p5 = Vector512.Load(p + 80);
-            if (count > 6) p6 = Vector512.Load(p + 96);
-            if (count > 7) p7 = Vector512.Load(p + 112);
+            Load<TCount>(p, out var p0, out var p1, out var p2, out var p3, out var p4, out var p5, out var p6, out var p7);
             var userBias = bu[u];
-
             for (; k < n && users[k] == u; k++)
             {
-                var i = items[k];
-                var q = qi + ((nint)i * stride);
-                Vector512<float> q0 = Vector512.Load(q), q1 = zero, q2 = zero, q3 = zero, q4 = zero, q5 = zero, q6 = zero, q7 = zero;
-                if (count > 1) q1 = Vector512.Load(q + 16);
-                if (count > 2) q2 = Vector512.Load(q + 32);
-                if (count > 3) q3 = Vector512.Load(q + 48);
-                if (count > 4) q4 = Vector512.Load(q + 64);
-                if (count > 5) q5 = Vector512.Load(q + 80);
-                if (count > 6) q6 = Vector512.Load(q + 96);
-                if (count > 7) q7 = Vector512.Load(q + 112);
-
-                // Independent products summed as a balanced tree: the shortest dependency chain,
-                // which is what bounds this loop (each rating's update feeds the next one's dot).
-                var dot = p0 * q0;
-                if (count > 1) dot += p1 * q1;
-                var dot2 = count > 2 ? p2 * q2 : zero;
-                if (count > 3) dot2 += p3 * q3;
-                var dot3 = count > 4 ? p4 * q4 : zero;
-                if (count > 5) dot3 += p5 * q5;
-                var dot4 = count > 6 ? p6 * q6 : zero;
-                if (count > 7) dot4 += p7 * q7;
-
-                // The step γe in every lane: γe = γ(r − μ − b_u − b_i) − γ·(p·q). The first term does not
-                // wait for the dot product, and the sum lands in all lanes, so nothing goes through a scalar.
-                var itemBias = bi[i];
-                var known = Vector512.Create(lr * (values[k] - (mu + userBias + itemBias)));
-                var s = Vector512.FusedMultiplyAdd(minusLr, SumToAllLanes((dot + dot2) + (dot3 + dot4)), known);
-                var err = s.ToScalar() * inverseLr;
+                var err = Rate<TCount>(ref p0, ref p1, ref p2, ref p3, ref p4, ref p5, ref p6, ref p7, ref userBias, items[k], values[k], bi, qi, step);
                 sse += err * err;
-                userBias += lr * (err - (reg * userBias));
-                bi[i] = itemBias + (lr * (err - (reg * itemBias)));
-
-                Vector512.FusedMultiplyAdd(p0, s, q0 * decay).Store(q);
-                p0 = Vector512.FusedMultiplyAdd(q0, s, p0 * decay);
-                if (count > 1) { Vector512.FusedMultiplyAdd(p1, s, q1 * decay).Store(q + 16); p1 = Vector512.FusedMultiplyAdd(q1, s, p1 * decay); }
-                if (count > 2) { Vector512.FusedMultiplyAdd(p2, s, q2 * decay).Store(q + 32); p2 = Vector512.FusedMultiplyAdd(q2, s, p2 * decay); }
-                if (count > 3) { Vector512.FusedMultiplyAdd(p3, s, q3 * decay).Store(q + 48); p3 = Vector512.FusedMultiplyAdd(q3, s, p3 * decay); }
-                if (count > 4) { Vector512.FusedMultiplyAdd(p4, s, q4 * decay).Store(q + 64); p4 = Vector512.FusedMultiplyAdd(q4, s, p4 * decay); }
-                if (count > 5) { Vector512.FusedMultiplyAdd(p5, s, q5 * decay).Store(q + 80); p5 = Vector512.FusedMultiplyAdd(q5, s, p5 * decay); }
-                if (count > 6) { Vector512.FusedMultiplyAdd(p6, s, q6 * decay).Store(q + 96); p6 = Vector512.FusedMultiplyAdd(q6, s, p6 * decay); }
-                if (count > 7) { Vector512.FusedMultiplyAdd(p7, s, q7 * decay).Store(q + 112); p7 = Vector512.FusedMultiplyAdd(q7, s, p7 * decay); }
             }
 
-            p0.Store(p);
-            if (count > 1) p1.Store(p + 16);
-            if (count > 2) p2.Store(p + 32);
-            if (count > 3) p3.Store(p + 48);
-            if (count > 4) p4.Store(p + 64);
-            if (count > 5) p5.Store(p + 80);
-            if (count > 6) p6.Store(p + 96);
-            if (count > 7) p7.Store(p + 112);
+            Store<TCount>(p, p0, p1, p2, p3, p4, p5, p6, p7);
             bu[u] = userBias;
         }
 
         return sse;
+    }
+
+    /// <summary>One rating: the item's row and bias in memory, the user's row and bias in registers (the refs). Returns the error.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe float Rate<TCount>(
+        ref Vector512<float> p0, ref Vector512<float> p1, ref Vector512<float> p2, ref Vector512<float> p3,
+        ref Vector512<float> p4, ref Vector512<float> p5, ref Vector512<float> p6, ref Vector512<float> p7,
+        ref float userBias, int i, float value, float* bi, float* qi, in Step step)
+        where TCount : struct, IVectorCount
+    {
+        var count = TCount.Count;
+        var q = qi + ((nint)i * count * 16);
+        var zero = Vector512<float>.Zero;
+        Vector512<float> q0 = Vector512.Load(q), q1 = zero, q2 = zero, q3 = zero, q4 = zero, q5 = zero, q6 = zero, q7 = zero;
+        if (count > 1) q1 = Vector512.Load(q + 16);
+        if (count > 2) q2 = Vector512.Load(q + 32);
+        if (count > 3) q3 = Vector512.Load(q + 48);
+        if (count > 4) q4 = Vector512.Load(q + 64);
+        if (count > 5) q5 = Vector512.Load(q + 80);
+        if (count > 6) q6 = Vector512.Load(q + 96);
+        if (count > 7) q7 = Vector512.Load(q + 112);
+
+        // Independent products summed as a balanced tree: the shortest dependency chain,
+        // which is what bounds this loop (each rating's update feeds the next one's dot).
+        var dot = p0 * q0;
+        if (count > 1) dot += p1 * q1;
+        var dot2 = count > 2 ? p2 * q2 : zero;
+        if (count > 3) dot2 += p3 * q3;
+        var dot3 = count > 4 ? p4 * q4 : zero;
+        if (count > 5) dot3 += p5 * q5;
+        var dot4 = count > 6 ? p6 * q6 : zero;
+        if (count > 7) dot4 += p7 * q7;
+
+        // The step γe in every lane: γe = γ(r − μ − b_u − b_i) − γ·(p·q). The first term does not
+        // wait for the dot product, and the sum lands in all lanes, so nothing goes through a scalar.
+        var itemBias = bi[i];
+        var (lr, reg) = (step.LearningRate, step.Regularization);
+        var known = Vector512.Create(lr * (value - (step.Mean + userBias + itemBias)));
+        var s = Vector512.FusedMultiplyAdd(step.MinusLr, SumToAllLanes((dot + dot2) + (dot3 + dot4)), known);
+        var err = s.ToScalar() * step.InverseLr;
+        userBias += lr * (err - (reg * userBias));
+        bi[i] = itemBias + (lr * (err - (reg * itemBias)));
+
+        var decay = step.Decay;
+        Vector512.FusedMultiplyAdd(p0, s, q0 * decay).Store(q);
+        p0 = Vector512.FusedMultiplyAdd(q0, s, p0 * decay);
+        if (count > 1) { Vector512.FusedMultiplyAdd(p1, s, q1 * decay).Store(q + 16); p1 = Vector512.FusedMultiplyAdd(q1, s, p1 * decay); }
+        if (count > 2) { Vector512.FusedMultiplyAdd(p2, s, q2 * decay).Store(q + 32); p2 = Vector512.FusedMultiplyAdd(q2, s, p2 * decay); }
+        if (count > 3) { Vector512.FusedMultiplyAdd(p3, s, q3 * decay).Store(q + 48); p3 = Vector512.FusedMultiplyAdd(q3, s, p3 * decay); }
+        if (count > 4) { Vector512.FusedMultiplyAdd(p4, s, q4 * decay).Store(q + 64); p4 = Vector512.FusedMultiplyAdd(q4, s, p4 * decay); }
+        if (count > 5) { Vector512.FusedMultiplyAdd(p5, s, q5 * decay).Store(q + 80); p5 = Vector512.FusedMultiplyAdd(q5, s, p5 * decay); }
+        if (count > 6) { Vector512.FusedMultiplyAdd(p6, s, q6 * decay).Store(q + 96); p6 = Vector512.FusedMultiplyAdd(q6, s, p6 * decay); }
+        if (count > 7) { Vector512.FusedMultiplyAdd(p7, s, q7 * decay).Store(q + 112); p7 = Vector512.FusedMultiplyAdd(q7, s, p7 * decay); }
+        return err;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void Load<TCount>(
+        float* p, out Vector512<float> p0, out Vector512<float> p1, out Vector512<float> p2, out Vector512<float> p3,
+        out Vector512<float> p4, out Vector512<float> p5, out Vector512<float> p6, out Vector512<float> p7)
+        where TCount : struct, IVectorCount
+    {
+        var count = TCount.Count;
+        var zero = Vector512<float>.Zero;
+        p0 = Vector512.Load(p);
+        p1 = count > 1 ? Vector512.Load(p + 16) : zero;
+        p2 = count > 2 ? Vector512.Load(p + 32) : zero;
+        p3 = count > 3 ? Vector512.Load(p + 48) : zero;
+        p4 = count > 4 ? Vector512.Load(p + 64) : zero;
+        p5 = count > 5 ? Vector512.Load(p + 80) : zero;
+        p6 = count > 6 ? Vector512.Load(p + 96) : zero;
+        p7 = count > 7 ? Vector512.Load(p + 112) : zero;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void Store<TCount>(
+        float* p, Vector512<float> p0, Vector512<float> p1, Vector512<float> p2, Vector512<float> p3,
+        Vector512<float> p4, Vector512<float> p5, Vector512<float> p6, Vector512<float> p7)
+        where TCount : struct, IVectorCount
+    {
+        var count = TCount.Count;
+        p0.Store(p);
+        if (count > 1) p1.Store(p + 16);
+        if (count > 2) p2.Store(p + 32);
+        if (count > 3) p3.Store(p + 48);
+        if (count > 4) p4.Store(p + 64);
+        if (count > 5) p5.Store(p + 80);
+        if (count > 6) p6.Store(p + 96);
+        if (count > 7) p7.Store(p + 112);
+    }
+
+    /// <summary>The constants of a step, computed once per block.</summary>
+    internal readonly struct Step(float mu, float lr, float reg)
+    {
+        public float Mean { get; } = mu;
+
+        public float LearningRate { get; } = lr;
+
+        public float Regularization { get; } = reg;
+
+        public float InverseLr { get; } = 1f / lr;
+
+        public Vector512<float> Decay { get; } = Vector512.Create(1f - (lr * reg));
+
+        public Vector512<float> MinusLr { get; } = Vector512.Create(-lr);
     }
 }
