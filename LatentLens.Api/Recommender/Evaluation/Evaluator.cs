@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
 using LatentLens.Api.Recommender.Models;
+using LatentLens.Api.Recommender.Numerics;
 
 namespace LatentLens.Api.Recommender.Evaluation;
 
@@ -111,6 +112,8 @@ internal static class Evaluator
             var ranking = TopN.Evaluate(SavedModel.From(model, trainset, new Dictionary<string, string>(), algorithm.Parameters), split.Test, k, threshold);
             var testSeconds = testClock.Elapsed.TotalSeconds;
 
+            // The fold's model is scored and goes no further: the next fold's fit may draw into its rows.
+            RecycledArrays.GiveBack(model.UserFactors, model.ItemFactors);
             var result = new FoldResult(split.Name, split.Train.Count, split.Test.Count, rmse, mae, ranking, fitSeconds, testSeconds, epochs);
             folds.Add(result);
             progress?.FoldFinished(result);
