@@ -134,7 +134,7 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         var (lr, reg) = ((float)Options.LearningRate, (float)Options.Regularization);
         cancellationToken.ThrowIfCancellationRequested();
         var workers = Math.Min(Options.Threads, grid);
-        var paired = Options.PairedBlocks && path == SgdPath.V512 && FunkSvdPairKernel.Supports(stride);
+        var paired = Options.PairedBlocks;
         SgdWorkers.Run(workers, Options.Epochs, grid,
             (thread, _, subEpoch) =>
             {
@@ -145,9 +145,8 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
                     fixed (int* users = blocks.Users, items = blocks.Items)
                     fixed (float* values = blocks.Values, bu = userBias, bi = biases)
                     {
-                        sse[(row * grid) + column] = paired
-                            ? FunkSvdPairKernel.RunBlock(stride, to - from, users + from, items + from, values + from, bu, bi, alignedUsers.Pointer, alignedItems.Pointer, mu, lr, reg)
-                            : RunRatings(path, to - from, users + from, items + from, values + from, bu, bi, alignedUsers.Pointer, alignedItems.Pointer, stride, mu, lr, reg);
+                        sse[(row * grid) + column] = RunBlock(path, paired, to - from, users + from, items + from, values + from, bu, bi,
+                            alignedUsers.Pointer, alignedItems.Pointer, stride, mu, lr, reg);
                     }
                 }
             },
@@ -169,6 +168,17 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         blocks.FromRelabelled<float>(alignedItems.AsSpan(), itemFactors, stride);
         blocks.FromRelabelled<float>(biases, itemBias, 1);
     }
+
+    /// <summary>
+    /// One block of a parallel fit: on the AVX-512 register path as two interleaved user streams (<see cref="FunkSvdPairKernel"/>),
+    /// elsewhere the epoch loop. (The same interleaving with both rows in memory, for AVX2 and 128-bit, was tried: 25 % slower
+    /// than <see cref="FunkSvdLanesKernel"/> on one block, docs/benchmarks.md §30.)
+    /// </summary>
+    private static unsafe double RunBlock(
+        SgdPath path, bool paired, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, int stride, float mu, float lr, float reg) =>
+        paired && path == SgdPath.V512 && FunkSvdPairKernel.Supports(stride)
+            ? FunkSvdPairKernel.RunBlock(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg)
+            : RunRatings(path, n, users, items, values, bu, bi, pu, qi, stride, mu, lr, reg);
 
     private static unsafe double RunEpoch(
         SgdPath path, Trainset trainset, float[] userBias, float[] itemBias, AlignedFloats userFactors, AlignedFloats itemFactors,
