@@ -34,18 +34,13 @@ internal static class FunkSvdPairKernel
     }
 
     public static unsafe double RunBlock(int stride, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg) =>
-        (stride / 16) switch
-        {
-            1 => Run<V1>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            2 => Run<V2>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            3 => Run<V3>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            4 => Run<V4>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            5 => Run<V5>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            6 => Run<V6>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            7 => Run<V7>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            8 => Run<V8>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            _ => throw new ArgumentOutOfRangeException(nameof(stride)),
-        };
+        FunkSvdRegisterKernel.Dispatch<Paired>(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg);
+
+    private readonly struct Paired : FunkSvdRegisterKernel.ILoop
+    {
+        public static unsafe double Run<TCount>(int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg)
+            where TCount : struct, IVectorCount => FunkSvdPairKernel.Run<TCount>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe double Run<TCount>(int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg)

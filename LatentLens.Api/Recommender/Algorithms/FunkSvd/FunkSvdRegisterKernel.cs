@@ -44,18 +44,37 @@ internal static class FunkSvdRegisterKernel
     }
 
     public static unsafe double RunEpoch(int stride, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg) =>
+        Dispatch<InOrder>(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg);
+
+    /// <summary>A loop over ratings written once per row length (<typeparamref name="TCount"/> vectors), for <see cref="Dispatch"/>.</summary>
+    internal interface ILoop
+    {
+        static abstract unsafe double Run<TCount>(int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg)
+            where TCount : struct, IVectorCount;
+    }
+
+    /// <summary>Runs <typeparamref name="TLoop"/> specialised for rows of <paramref name="stride"/> floats (1 to 8 vectors of 16).</summary>
+    internal static unsafe double Dispatch<TLoop>(int stride, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg)
+        where TLoop : ILoop =>
         (stride / 16) switch
         {
-            1 => Run<V1>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            2 => Run<V2>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            3 => Run<V3>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            4 => Run<V4>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            5 => Run<V5>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            6 => Run<V6>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            7 => Run<V7>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
-            8 => Run<V8>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            1 => TLoop.Run<V1>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            2 => TLoop.Run<V2>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            3 => TLoop.Run<V3>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            4 => TLoop.Run<V4>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            5 => TLoop.Run<V5>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            6 => TLoop.Run<V6>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            7 => TLoop.Run<V7>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
+            8 => TLoop.Run<V8>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg),
             _ => throw new ArgumentOutOfRangeException(nameof(stride)),
         };
+
+    /// <summary>The ratings in the order given (Surprise's, on one thread).</summary>
+    private readonly struct InOrder : ILoop
+    {
+        public static unsafe double Run<TCount>(int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg)
+            where TCount : struct, IVectorCount => FunkSvdRegisterKernel.Run<TCount>(n, users, items, values, bu, bi, pu, qi, mu, lr, reg);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe double Run<TCount>(int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, float mu, float lr, float reg)
