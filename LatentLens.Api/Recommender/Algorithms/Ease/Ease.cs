@@ -19,10 +19,11 @@ internal sealed record EaseOptions
     public bool Binary { get; init; }
 
     /// <summary>
-    /// The largest weights |B_ij| kept in each row i (<c>--neighbours</c>); 0 keeps the whole dense B. 500: as good as the
-    /// dense B on ml-latest-small (NDCG@10 within 0.001) in a 39 MB artifact, where 200 loses 0.003.
+    /// The largest weights |B_ij| kept in each row i (<c>--neighbours</c>); 0 keeps the whole dense B. 1000: at λ = 4000 on
+    /// ml-latest-small (5-fold, seed 1) NDCG@10 0.3137 at 500, 0.3165 at 1000, 0.3202 dense (378 MB); 1000 takes half
+    /// of what the dense B adds over 500 in a 78 MB artifact (docs/benchmarks.md §29).
     /// </summary>
-    public int Neighbours { get; init; } = 500;
+    public int Neighbours { get; init; } = 1000;
 
     /// <summary>Threads of the inverse and of the sparsification.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
