@@ -82,7 +82,7 @@ internal sealed class TrainCommand
         Description = "ease: fit on 0/1 interactions instead of the rating values (then --reg wants a smaller λ).",
     };
 
-    private readonly Option<int> _neighbours = ListOption.Int("--neighbours", "ease: the weights of largest magnitude kept per item (default 500; 0 keeps the whole items × items matrix).", defaultValue: new EaseOptions().Neighbours, min: 0);
+    private readonly Option<int> _neighbours = ListOption.Int("--neighbours", "ease: the weights of largest magnitude kept per item (default 620; 0 keeps the whole items × items matrix).", defaultValue: new EaseOptions().Neighbours, min: 0);
 
     private readonly Option<int> _threads = ListOption.Int("--threads", $"funksvd, svdpp: threads the epochs run on (default: this machine's cores, {Environment.ProcessorCount}); 1 keeps Surprise's order exactly, more train blocks of the ratings in parallel, deterministically for a given count.", defaultValue: Environment.ProcessorCount, min: 1);
 

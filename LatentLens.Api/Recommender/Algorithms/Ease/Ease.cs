@@ -19,11 +19,12 @@ internal sealed record EaseOptions
     public bool Binary { get; init; }
 
     /// <summary>
-    /// The largest weights |B_ij| kept in each row i (<c>--neighbours</c>); 0 keeps the whole dense B. 1000: at λ = 4000 on
-    /// ml-latest-small (5-fold, seed 1) NDCG@10 0.3137 at 500, 0.3165 at 1000, 0.3202 dense (378 MB); 1000 takes half
-    /// of what the dense B adds over 500 in a 78 MB artifact (docs/benchmarks.md §29).
+    /// The largest weights |B_ij| kept in each row i (<c>--neighbours</c>); 0 keeps the whole dense B. 620: as many as fit
+    /// the artifact budget of issue #26 (50 MB on ml-latest-small: 8 bytes a weight, 9,724 items, 49.6 MB in all). More only gain accuracy
+    /// (at λ = 4000 on ml-latest-small, 5-fold, seed 1: NDCG@10 0.3137 at 500, 0.3165 at 1000, 0.3202 dense, 378 MB),
+    /// at a cost in memory and serving time that is the budget's to decide (docs/benchmarks.md §29, §30).
     /// </summary>
-    public int Neighbours { get; init; } = 1000;
+    public int Neighbours { get; init; } = 620;
 
     /// <summary>Threads of the inverse and of the sparsification.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;

@@ -87,7 +87,7 @@ internal static class SearchSpace
         [AlgorithmFactory.Bpmf] = [SearchRange.LogInt("factors", 5, 40), SearchRange.Choice("item-implicit", 0, 1)],
         // EASE on the rating values (both u1 and ml-latest-small preferred them to 0/1 by 0.03–0.04 NDCG@10, docs/benchmarks.md
         // §25): λ around the best of either (5000 on u1, 4000 on ml-latest-small), a decade and more below. The weights kept
-        // per item are not searched (the default 1000): more only gain accuracy, at a cost in memory that is not the search's to choose.
+        // per item are not searched (the default 620): more only gain accuracy, at a cost in memory that is not the search's to choose.
         [AlgorithmFactory.Ease] = [SearchRange.Log("reg", 300, 20000)],
     };
 
