@@ -20,12 +20,13 @@ public sealed class BenchmarkCommandTests
         Assert.Contains("peak working set (MiB)", lines[header], StringComparison.Ordinal);
 
         // One row per size, smallest first: ratings, users, items, generate (s), fit (s), per epoch (s), ns/rating/epoch,
-        // best epoch (ns/rating), train RMSE, peak MiB, and last (added after scripts read the others by position) threads.
+        // best epoch (ns/rating), train RMSE, peak MiB, then (added after scripts read the others by position) threads
+        // and the epochs' own ns/rating/epoch.
         var rows = lines.Skip(header + 1)
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())
             .ToList();
         Assert.Equal(2, rows.Count);
-        Assert.All(rows, r => Assert.Equal(11, r.Length));
+        Assert.All(rows, r => Assert.Equal(12, r.Length));
         Assert.All(rows, r => Assert.Equal(2, r[10]));
         Assert.Equal([2000, 50, 60], rows[0][..3]);
         Assert.Equal([4000, 100, 60], rows[1][..3]);
@@ -37,6 +38,7 @@ public sealed class BenchmarkCommandTests
             Assert.True(r[7] > 0 && r[7] <= r[6] * 1.01, $"the best epoch ({r[7]} ns) is no slower than the mean ({r[6]} ns)");
             Assert.InRange(r[8], 0.01, 2.0);
             Assert.True(r[9] > 0, "peak working set");
+            Assert.True(r[11] > 0 && r[11] <= r[6] * 1.01, $"the epochs alone ({r[11]} ns) take no longer than the whole fit ({r[6]} ns)");
         }
     }
 
