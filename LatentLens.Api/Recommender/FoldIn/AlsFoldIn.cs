@@ -111,11 +111,7 @@ internal sealed class AlsFoldIn : FactorFoldIn
         foreach (var entry in history)
         {
             var y = Model.ItemFactors.AsSpan(entry.Item * stride, f);
-            var z = system.NextRow();
-            for (var c = 0; c < f; c++)
-            {
-                z[c] = y[c];
-            }
+            DenseKernels.Widen(y, system.NextRow());
 
             var weight = _alpha * entry.Rating;
             system.Add(weight, 1 + weight);

@@ -115,7 +115,7 @@ internal sealed class NormalEquations
         var z = _z.AsSpan(_count * _ld, Size);
         _v[_count] = v;
         _w[_count++] = w;
-        TensorPrimitives.MultiplyAdd(z, w, _b.AsSpan(0, Size), _b.AsSpan(0, Size));
+        DenseKernels.Axpy(w, z, _b.AsSpan(0, Size));
     }
 
     /// <summary>Forms A = A₀ + Σ v_h z_h z_hᵀ, factors it (adding a tiny ridge if rounding left it singular) and solves for x.</summary>
@@ -212,10 +212,17 @@ internal sealed class NormalEquations
         }
     }
 
+    /// <summary>The rows of the factor a panel of the blocked Cholesky factorisation finishes before the trailing update.</summary>
+    internal const int Panel = 16;
+
     /// <summary>
-    /// In-place Cholesky A = UᵀU on the upper triangle (row-major), right-looking: each pivot row is scaled, then the rows
-    /// below it are updated by contiguous row operations, which vectorise without horizontal sums. A pivot lost to rounding
-    /// (a singular A: no regularisation and fewer entries than unknowns) gets a ridge of 1e-10 of the diagonal's scale.
+    /// In-place Cholesky A = UᵀU on the upper triangle (row-major). Blocked, right-looking: a panel of <see cref="Panel"/>
+    /// rows is factored by contiguous row operations (each pivot row scaled, the panel's rows below it updated), then every
+    /// row below the panel takes the panel's rank-<see cref="Panel"/> update at once through the register-tiled
+    /// <see cref="RankUpdate"/> (A₂₂ −= U₁₂ᵀU₁₂), which is where the n³/6 multiply-adds go. That needs whole vectors: a
+    /// leading dimension of whole 512-bit vectors with zero padding (<see cref="DenseKernels.LeadingDimension"/>); any
+    /// other runs unblocked. A pivot lost to rounding (a singular A: no regularisation and fewer entries than unknowns)
+    /// gets a ridge of 1e-10 of the diagonal's scale.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static bool Cholesky(double[] a, int n, int ld)
@@ -227,7 +234,42 @@ internal sealed class NormalEquations
         }
 
         var floor = Math.Max(scale, 1) * 1e-10;
-        for (var k = 0; k < n; k++)
+        var blocked = ld % 8 == 0;
+        var panel = blocked ? Panel : n;
+        for (var k0 = 0; k0 < n; k0 += panel)
+        {
+            var end = Math.Min(k0 + panel, n);
+            if (!FactorPanel(a, n, ld, k0, end, floor))
+            {
+                return false;
+            }
+
+            if (end < n)
+            {
+                // Rows end..n−1 −= Σ_k u_k u_kᵀ over the panel's rows k: s = −u_k (only its columns from end are read).
+                var count = end - k0;
+                var negated = DenseKernels.Scratch(count * ld);
+                for (var k = 0; k < count; k++)
+                {
+                    var source = a.AsSpan(((k0 + k) * ld) + end, n - end);
+                    var target = negated.AsSpan((k * ld) + end, n - end);
+                    for (var c = 0; c < source.Length; c++)
+                    {
+                        target[c] = -source[c];
+                    }
+                }
+
+                RankUpdate.Add(a, n, ld, end, negated, a.AsSpan(k0 * ld), count);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Factors rows k0..end−1 in place, updating each by the pivot rows above it within the panel (to column n).</summary>
+    private static bool FactorPanel(double[] a, int n, int ld, int k0, int end, double floor)
+    {
+        for (var k = k0; k < end; k++)
         {
             var d = a[(k * ld) + k];
             if (!double.IsFinite(d))
@@ -238,13 +280,8 @@ internal sealed class NormalEquations
             var pivot = Math.Sqrt(Math.Max(d, floor));
             a[(k * ld) + k] = pivot;
             var rowK = a.AsSpan((k * ld) + k + 1, n - k - 1);
-            var inverse = 1 / pivot;
-            for (var c = 0; c < rowK.Length; c++)
-            {
-                rowK[c] *= inverse;
-            }
-
-            for (var i = k + 1; i < n; i++)
+            DenseKernels.Scale(rowK, 1 / pivot, rowK);
+            for (var i = k + 1; i < end; i++)
             {
                 var u = rowK[i - k - 1];
                 if (u != 0)

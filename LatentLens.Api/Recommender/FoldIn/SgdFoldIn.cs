@@ -88,13 +88,9 @@ internal sealed class SgdFoldIn : FactorFoldIn
             var q = model.ItemFactors.AsSpan(entry.Item * stride, f);
             var z = system.NextRow();
             z[0] = 1;
-            for (var c = 0; c < f; c++)
-            {
-                z[c + 1] = q[c];
-            }
-
+            DenseKernels.Widen(q, z[1..]);
             var target = entry.Rating - model.GlobalMean - model.ItemBias[entry.Item]
-                - System.Numerics.Tensors.TensorPrimitives.Dot(q, implicitTerm.AsSpan(0, f));
+                - (_implicit is null ? 0 : System.Numerics.Tensors.TensorPrimitives.Dot(q, implicitTerm.AsSpan(0, f)));
             system.Add(1, target);
         }
 
