@@ -20,6 +20,9 @@ internal sealed class NormalEquations
     private int _count;
     private int _ld;
 
+    // False after Reset until A₀ is cleared or set: a system whose A₀ is copied in whole (SetMatrix) skips the clear.
+    private bool _cleared = true;
+
     [ThreadStatic]
     private static NormalEquations? _scratch;
 
@@ -73,7 +76,7 @@ internal sealed class NormalEquations
             (_w, _v) = (new double[entries], new double[entries]);
         }
 
-        Array.Clear(_a, 0, size * _ld);
+        _cleared = false;
         Array.Clear(_b, 0, size);
     }
 
@@ -82,6 +85,7 @@ internal sealed class NormalEquations
     /// <summary>A₀ += <paramref name="value"/>·I.</summary>
     public void AddDiagonal(double value)
     {
+        EnsureCleared();
         for (var a = 0; a < Size; a++)
         {
             _a[(a * _ld) + a] += value;
@@ -91,11 +95,50 @@ internal sealed class NormalEquations
     /// <summary>A₀ += a dense symmetric matrix (only its upper triangle is read), n × n row-major.</summary>
     public void AddMatrix(ReadOnlySpan<double> matrix)
     {
+        EnsureCleared();
         var n = Size;
         for (var a = 0; a < n; a++)
         {
             var row = _a.AsSpan((a * _ld) + a, n - a);
             TensorPrimitives.Add(row, matrix.Slice((a * n) + a, n - a), row);
+        }
+    }
+
+    /// <summary>
+    /// A₀ = <paramref name="padded"/>, replacing what A₀ held: n rows of <see cref="DenseKernels.LeadingDimension"/>(n) doubles,
+    /// the upper triangle read, padding columns zero. One copy, instead of clearing A₀ and adding a matrix row by row,
+    /// for an A₀ precomputed once per model (ALS's YᵀY + λI).
+    /// </summary>
+    public void SetMatrix(ReadOnlySpan<double> padded)
+    {
+        if (padded.Length != Size * _ld)
+        {
+            throw new ArgumentException($"A padded {Size} × {Size} matrix has {Size * _ld} doubles, not {padded.Length}.", nameof(padded));
+        }
+
+        padded.CopyTo(_a);
+        _cleared = true;
+    }
+
+    /// <summary>A matrix (n × n row-major, upper triangle read) in the layout <see cref="SetMatrix"/> takes.</summary>
+    public static double[] Padded(ReadOnlySpan<double> matrix, int n)
+    {
+        var ld = DenseKernels.LeadingDimension(n);
+        var padded = new double[n * ld];
+        for (var a = 0; a < n; a++)
+        {
+            matrix.Slice((a * n) + a, n - a).CopyTo(padded.AsSpan((a * ld) + a));
+        }
+
+        return padded;
+    }
+
+    private void EnsureCleared()
+    {
+        if (!_cleared)
+        {
+            Array.Clear(_a, 0, Size * _ld);
+            _cleared = true;
         }
     }
 
@@ -121,6 +164,7 @@ internal sealed class NormalEquations
     /// <summary>Forms A = A₀ + Σ v_h z_h z_hᵀ, factors it (adding a tiny ridge if rounding left it singular) and solves for x.</summary>
     public double[] Solve()
     {
+        EnsureCleared();
         DenseKernels.AddWeightedGram(_a, Size, _ld, _z, _v, _count);
         if (!Cholesky(_a, Size, _ld))
         {
