@@ -17,6 +17,7 @@ internal sealed class NormalEquations
     private double[] _z;
     private double[] _w;
     private double[] _v;
+    private double[] _x = [];
     private int _count;
     private int _ld;
 
@@ -161,7 +162,10 @@ internal sealed class NormalEquations
         DenseKernels.Axpy(w, z, _b.AsSpan(0, Size));
     }
 
-    /// <summary>Forms A = A₀ + Σ v_h z_h z_hᵀ, factors it (adding a tiny ridge if rounding left it singular) and solves for x.</summary>
+    /// <summary>
+    /// Forms A = A₀ + Σ v_h z_h z_hᵀ, factors it (adding a tiny ridge if rounding left it singular) and solves for x.
+    /// x is this system's: valid until its next <see cref="Solve"/> (for <see cref="Rent"/>'s, the thread's next fold).
+    /// </summary>
     public double[] Solve()
     {
         EnsureCleared();
@@ -171,7 +175,9 @@ internal sealed class NormalEquations
             throw new InvalidOperationException("The fold-in's normal equations are not positive definite.");
         }
 
-        var x = _b.AsSpan(0, Size).ToArray();
+        // This system's own x, reused by its next Solve (the per-thread system's by the thread's next fold).
+        var x = _x.Length == Size ? _x : _x = new double[Size];
+        _b.AsSpan(0, Size).CopyTo(x);
         SolveFactored(x);
         Solution = x;
         return x;

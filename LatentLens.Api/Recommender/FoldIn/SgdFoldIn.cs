@@ -19,11 +19,15 @@ internal sealed class SgdFoldIn : FactorFoldIn
     private readonly double _regularization;
     private readonly float[]? _implicit;
 
+    // FunkSvd's implicit term: zero, shared by every fold (never written), instead of a new row per request.
+    private readonly float[] _zeros;
+
     public SgdFoldIn(SavedModel saved)
         : base(saved)
     {
         _regularization = SavedParameters.Double(saved, "regularization", new FunkSvdOptions().Regularization);
         _implicit = saved.Model.ItemImplicitFactors;
+        _zeros = new float[saved.Model.Stride];
         if (saved.Model.Algorithm == AlgorithmFactory.SvdPlusPlus && _implicit is null)
         {
             // An SVD++ artifact saved before item_implicit.npy: the implicit term cannot be formed, so the fold-in is
@@ -44,7 +48,7 @@ internal sealed class SgdFoldIn : FactorFoldIn
         var entries = history.ToArray();
 
         // s = |H|^(-1/2) Σ y_h, the implicit term (SVD++ only).
-        var implicitTerm = NewRow();
+        var implicitTerm = _implicit is null ? _zeros : NewRow();
         var scale = entries.Length == 0 ? 0f : 1f / MathF.Sqrt(entries.Length);
         if (_implicit is { } y)
         {
