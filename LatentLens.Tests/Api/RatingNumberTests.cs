@@ -4,7 +4,7 @@ using LatentLens.Api.Apis;
 
 namespace LatentLens.Tests.Api;
 
-/// <summary>The hand-parsed rating spellings of <see cref="RecommendationBody.TryGetRating"/> give the JSON reader's own double, bit for bit.</summary>
+/// <summary>The hand-parsed rating spellings of <see cref="RatingNumber.TryRead"/> give the JSON reader's own double, bit for bit.</summary>
 public sealed class RatingNumberTests
 {
     [Fact]
@@ -25,7 +25,7 @@ public sealed class RatingNumberTests
         {
             var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(spelling));
             Assert.True(reader.Read(), spelling);
-            Assert.True(RecommendationBody.TryGetRating(ref reader, out var value), spelling);
+            Assert.True(RatingNumber.TryRead(ref reader, out var value), spelling);
             var expected = new Utf8JsonReader(Encoding.UTF8.GetBytes(spelling));
             expected.Read();
             Assert.True(expected.TryGetDouble(out var parsed), spelling);
