@@ -173,7 +173,7 @@ internal static class RecommendationBody
                     {
                         rating = float.NaN;
                     }
-                    else if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var value) || !double.IsFinite(value))
+                    else if (reader.TokenType != JsonTokenType.Number || !RatingNumber.TryRead(ref reader, out var value) || !double.IsFinite(value))
                     {
                         return Bad($"ratings[{n}].rating", "rating must be a finite JSON number.");
                     }

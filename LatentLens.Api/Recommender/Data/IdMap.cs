@@ -6,10 +6,14 @@ internal sealed class IdMap
     private readonly Dictionary<string, int> _toIndex;
     private readonly List<string> _toRaw;
 
+    // The span lookup of _toIndex, made once (GetAlternateLookup checks the comparer on every call); it follows the dictionary as it grows.
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
+
     public IdMap()
     {
         _toIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         _toRaw = [];
+        _bySpan = _toIndex.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public IdMap(IEnumerable<string> rawIds)
@@ -46,7 +50,7 @@ internal sealed class IdMap
     public bool TryGetIndex(string rawId, out int index) => _toIndex.TryGetValue(rawId, out index);
 
     /// <summary>The index of the id spelled by <paramref name="rawId"/>, without making a string of it.</summary>
-    public bool TryGetIndex(ReadOnlySpan<char> rawId, out int index) => _toIndex.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(rawId, out index);
+    public bool TryGetIndex(ReadOnlySpan<char> rawId, out int index) => _bySpan.TryGetValue(rawId, out index);
 
     public string ToRaw(int index) => _toRaw[index];
 }

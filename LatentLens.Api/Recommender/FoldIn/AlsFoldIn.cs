@@ -16,6 +16,7 @@ namespace LatentLens.Api.Recommender.FoldIn;
 internal sealed class AlsFoldIn : FactorFoldIn
 {
     private readonly double _alpha;
+    // YᵀY + λI in the system's padded layout (NormalEquations.SetMatrix).
     private readonly double[] _gram;
 
     // Scaled regularisation: λ per user, the gram holds none; 0 when λ is in the gram.
@@ -29,7 +30,7 @@ internal sealed class AlsFoldIn : FactorFoldIn
         var regularization = SavedParameters.Double(saved, "regularization", defaults.Regularization);
         var scaled = saved.Parameters.TryGetValue("regularization_scaling", out var scaling) && scaling == "frequency";
         _scaledLambda = scaled ? regularization : 0;
-        _gram = Gram(saved.Model, scaled ? 0 : regularization);
+        _gram = NormalEquations.Padded(Gram(saved.Model, scaled ? 0 : regularization), saved.Model.Factors);
     }
 
     public override bool NeedsRatings => true;
@@ -95,7 +96,7 @@ internal sealed class AlsFoldIn : FactorFoldIn
     private NormalEquations Build(HistoryEntry[] history, NormalEquations system)
     {
         var (f, stride) = (Model.Factors, Model.Stride);
-        system.AddMatrix(_gram);
+        system.SetMatrix(_gram);
         if (_scaledLambda > 0)
         {
             // The fit's ScaledPenalty for this row: λ times its total confidence over every item.
@@ -111,11 +112,7 @@ internal sealed class AlsFoldIn : FactorFoldIn
         foreach (var entry in history)
         {
             var y = Model.ItemFactors.AsSpan(entry.Item * stride, f);
-            var z = system.NextRow();
-            for (var c = 0; c < f; c++)
-            {
-                z[c] = y[c];
-            }
+            DenseKernels.Widen(y, system.NextRow());
 
             var weight = _alpha * entry.Rating;
             system.Add(weight, 1 + weight);

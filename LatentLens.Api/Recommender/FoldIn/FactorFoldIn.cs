@@ -37,8 +37,7 @@ internal abstract class FactorFoldIn : IFoldIn
     public void Score(FoldedUser user, Span<float> scores)
     {
         ArgumentNullException.ThrowIfNull(user);
-        Scoring.ScoreAll(Model, user.Vector, scores);
-        System.Numerics.Tensors.TensorPrimitives.Add(scores, Model.RankingOffsets, scores);
+        Scoring.ScoreAll(Model, user.Vector, Model.RankingOffsets, scores);
     }
 
     public virtual bool Explain(FoldedUser user, int item, Span<float> parts)

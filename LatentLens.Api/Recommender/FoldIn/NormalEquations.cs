@@ -17,8 +17,12 @@ internal sealed class NormalEquations
     private double[] _z;
     private double[] _w;
     private double[] _v;
+    private double[] _x = [];
     private int _count;
     private int _ld;
+
+    // False after Reset until A₀ is cleared or set: a system whose A₀ is copied in whole (SetMatrix) skips the clear.
+    private bool _cleared = true;
 
     [ThreadStatic]
     private static NormalEquations? _scratch;
@@ -73,7 +77,7 @@ internal sealed class NormalEquations
             (_w, _v) = (new double[entries], new double[entries]);
         }
 
-        Array.Clear(_a, 0, size * _ld);
+        _cleared = false;
         Array.Clear(_b, 0, size);
     }
 
@@ -82,6 +86,7 @@ internal sealed class NormalEquations
     /// <summary>A₀ += <paramref name="value"/>·I.</summary>
     public void AddDiagonal(double value)
     {
+        EnsureCleared();
         for (var a = 0; a < Size; a++)
         {
             _a[(a * _ld) + a] += value;
@@ -91,11 +96,50 @@ internal sealed class NormalEquations
     /// <summary>A₀ += a dense symmetric matrix (only its upper triangle is read), n × n row-major.</summary>
     public void AddMatrix(ReadOnlySpan<double> matrix)
     {
+        EnsureCleared();
         var n = Size;
         for (var a = 0; a < n; a++)
         {
             var row = _a.AsSpan((a * _ld) + a, n - a);
             TensorPrimitives.Add(row, matrix.Slice((a * n) + a, n - a), row);
+        }
+    }
+
+    /// <summary>
+    /// A₀ = <paramref name="padded"/>, replacing what A₀ held: n rows of <see cref="DenseKernels.LeadingDimension"/>(n) doubles,
+    /// the upper triangle read, padding columns zero. One copy, instead of clearing A₀ and adding a matrix row by row,
+    /// for an A₀ precomputed once per model (ALS's YᵀY + λI).
+    /// </summary>
+    public void SetMatrix(ReadOnlySpan<double> padded)
+    {
+        if (padded.Length != Size * _ld)
+        {
+            throw new ArgumentException($"A padded {Size} × {Size} matrix has {Size * _ld} doubles, not {padded.Length}.", nameof(padded));
+        }
+
+        padded.CopyTo(_a);
+        _cleared = true;
+    }
+
+    /// <summary>A matrix (n × n row-major, upper triangle read) in the layout <see cref="SetMatrix"/> takes.</summary>
+    public static double[] Padded(ReadOnlySpan<double> matrix, int n)
+    {
+        var ld = DenseKernels.LeadingDimension(n);
+        var padded = new double[n * ld];
+        for (var a = 0; a < n; a++)
+        {
+            matrix.Slice((a * n) + a, n - a).CopyTo(padded.AsSpan((a * ld) + a));
+        }
+
+        return padded;
+    }
+
+    private void EnsureCleared()
+    {
+        if (!_cleared)
+        {
+            Array.Clear(_a, 0, Size * _ld);
+            _cleared = true;
         }
     }
 
@@ -115,19 +159,25 @@ internal sealed class NormalEquations
         var z = _z.AsSpan(_count * _ld, Size);
         _v[_count] = v;
         _w[_count++] = w;
-        TensorPrimitives.MultiplyAdd(z, w, _b.AsSpan(0, Size), _b.AsSpan(0, Size));
+        DenseKernels.Axpy(w, z, _b.AsSpan(0, Size));
     }
 
-    /// <summary>Forms A = A₀ + Σ v_h z_h z_hᵀ, factors it (adding a tiny ridge if rounding left it singular) and solves for x.</summary>
+    /// <summary>
+    /// Forms A = A₀ + Σ v_h z_h z_hᵀ, factors it (adding a tiny ridge if rounding left it singular) and solves for x.
+    /// x is this system's: valid until its next <see cref="Solve"/> (for <see cref="Rent"/>'s, the thread's next fold).
+    /// </summary>
     public double[] Solve()
     {
+        EnsureCleared();
         DenseKernels.AddWeightedGram(_a, Size, _ld, _z, _v, _count);
         if (!Cholesky(_a, Size, _ld))
         {
             throw new InvalidOperationException("The fold-in's normal equations are not positive definite.");
         }
 
-        var x = _b.AsSpan(0, Size).ToArray();
+        // This system's own x, reused by its next Solve (the per-thread system's by the thread's next fold).
+        var x = _x.Length == Size ? _x : _x = new double[Size];
+        _b.AsSpan(0, Size).CopyTo(x);
         SolveFactored(x);
         Solution = x;
         return x;
@@ -212,10 +262,17 @@ internal sealed class NormalEquations
         }
     }
 
+    /// <summary>The rows of the factor a panel of the blocked Cholesky factorisation finishes before the trailing update.</summary>
+    internal const int Panel = 16;
+
     /// <summary>
-    /// In-place Cholesky A = UᵀU on the upper triangle (row-major), right-looking: each pivot row is scaled, then the rows
-    /// below it are updated by contiguous row operations, which vectorise without horizontal sums. A pivot lost to rounding
-    /// (a singular A: no regularisation and fewer entries than unknowns) gets a ridge of 1e-10 of the diagonal's scale.
+    /// In-place Cholesky A = UᵀU on the upper triangle (row-major). Blocked, right-looking: a panel of <see cref="Panel"/>
+    /// rows is factored by contiguous row operations (each pivot row scaled, the panel's rows below it updated), then every
+    /// row below the panel takes the panel's rank-<see cref="Panel"/> update at once through the register-tiled
+    /// <see cref="RankUpdate"/> (A₂₂ −= U₁₂ᵀU₁₂), which is where the n³/6 multiply-adds go. That needs whole vectors: a
+    /// leading dimension of whole 512-bit vectors with zero padding (<see cref="DenseKernels.LeadingDimension"/>); any
+    /// other runs unblocked. A pivot lost to rounding (a singular A: no regularisation and fewer entries than unknowns)
+    /// gets a ridge of 1e-10 of the diagonal's scale.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static bool Cholesky(double[] a, int n, int ld)
@@ -227,7 +284,42 @@ internal sealed class NormalEquations
         }
 
         var floor = Math.Max(scale, 1) * 1e-10;
-        for (var k = 0; k < n; k++)
+        var blocked = ld % 8 == 0;
+        var panel = blocked ? Panel : n;
+        for (var k0 = 0; k0 < n; k0 += panel)
+        {
+            var end = Math.Min(k0 + panel, n);
+            if (!FactorPanel(a, n, ld, k0, end, floor))
+            {
+                return false;
+            }
+
+            if (end < n)
+            {
+                // Rows end..n−1 −= Σ_k u_k u_kᵀ over the panel's rows k: s = −u_k (only its columns from end are read).
+                var count = end - k0;
+                var negated = DenseKernels.Scratch(count * ld);
+                for (var k = 0; k < count; k++)
+                {
+                    var source = a.AsSpan(((k0 + k) * ld) + end, n - end);
+                    var target = negated.AsSpan((k * ld) + end, n - end);
+                    for (var c = 0; c < source.Length; c++)
+                    {
+                        target[c] = -source[c];
+                    }
+                }
+
+                RankUpdate.Add(a, n, ld, end, negated, a.AsSpan(k0 * ld), count);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Factors rows k0..end−1 in place, updating each by the pivot rows above it within the panel (to column n).</summary>
+    private static bool FactorPanel(double[] a, int n, int ld, int k0, int end, double floor)
+    {
+        for (var k = k0; k < end; k++)
         {
             var d = a[(k * ld) + k];
             if (!double.IsFinite(d))
@@ -238,13 +330,8 @@ internal sealed class NormalEquations
             var pivot = Math.Sqrt(Math.Max(d, floor));
             a[(k * ld) + k] = pivot;
             var rowK = a.AsSpan((k * ld) + k + 1, n - k - 1);
-            var inverse = 1 / pivot;
-            for (var c = 0; c < rowK.Length; c++)
-            {
-                rowK[c] *= inverse;
-            }
-
-            for (var i = k + 1; i < n; i++)
+            DenseKernels.Scale(rowK, 1 / pivot, rowK);
+            for (var i = k + 1; i < end; i++)
             {
                 var u = rowK[i - k - 1];
                 if (u != 0)

@@ -22,6 +22,9 @@ internal sealed class SgdFoldIn : FactorFoldIn
     private readonly double _earlyStopping;
     private readonly float[]? _implicit;
 
+    // FunkSvd's implicit term: zero, shared by every fold (never written), instead of a new row per request.
+    private readonly float[] _zeros;
+
     public SgdFoldIn(SavedModel saved)
         : base(saved)
     {
@@ -30,6 +33,7 @@ internal sealed class SgdFoldIn : FactorFoldIn
         var steps = SavedParameters.Double(saved, "learning_rate", defaults.LearningRate) * SavedParameters.Int(saved, "epochs", defaults.Epochs);
         _earlyStopping = steps > 0 ? 1 / steps : 0;
         _implicit = saved.Model.ItemImplicitFactors;
+        _zeros = new float[saved.Model.Stride];
         if (saved.Model.Algorithm == AlgorithmFactory.SvdPlusPlus && _implicit is null)
         {
             // An SVD++ artifact saved before item_implicit.npy: the implicit term cannot be formed, so the fold-in is
@@ -50,7 +54,7 @@ internal sealed class SgdFoldIn : FactorFoldIn
         var entries = history.ToArray();
 
         // s = |H|^(-1/2) Σ y_h, the implicit term (SVD++ only).
-        var implicitTerm = NewRow();
+        var implicitTerm = _implicit is null ? _zeros : NewRow();
         var scale = entries.Length == 0 ? 0f : 1f / MathF.Sqrt(entries.Length);
         if (_implicit is { } y)
         {
@@ -94,13 +98,9 @@ internal sealed class SgdFoldIn : FactorFoldIn
             var q = model.ItemFactors.AsSpan(entry.Item * stride, f);
             var z = system.NextRow();
             z[0] = 1;
-            for (var c = 0; c < f; c++)
-            {
-                z[c + 1] = q[c];
-            }
-
+            DenseKernels.Widen(q, z[1..]);
             var target = entry.Rating - model.GlobalMean - model.ItemBias[entry.Item]
-                - System.Numerics.Tensors.TensorPrimitives.Dot(q, implicitTerm.AsSpan(0, f));
+                - (_implicit is null ? 0 : System.Numerics.Tensors.TensorPrimitives.Dot(q, implicitTerm.AsSpan(0, f)));
             system.Add(1, target);
         }
 

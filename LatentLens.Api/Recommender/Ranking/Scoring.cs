@@ -73,6 +73,46 @@ internal static class Scoring
         ScoreRows(factors, vector, scores, stride);
     }
 
+    /// <summary>
+    /// scores[i] = q_i · v + offsets[i] for every item i (the offsets alone when the model has no factors): the same
+    /// floats as <see cref="ScoreAll(FactorModel, ReadOnlySpan{float}, Span{float})"/> followed by adding the offsets, in one pass.
+    /// </summary>
+    public static void ScoreAll(FactorModel model, ReadOnlySpan<float> vector, ReadOnlySpan<float> offsets, Span<float> scores)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (offsets.Length < scores.Length)
+        {
+            throw new ArgumentException($"{offsets.Length} offsets for {scores.Length} scores.", nameof(offsets));
+        }
+
+        if (model.Factors == 0 || vector.IsEmpty)
+        {
+            // 0 + offset, as the two passes give it.
+            System.Numerics.Tensors.TensorPrimitives.Add(offsets[..scores.Length], 0f, scores);
+            return;
+        }
+
+        var stride = model.Stride;
+        if (vector.Length != stride)
+        {
+            throw new ArgumentException($"The vector has {vector.Length} floats; the model's rows have {stride}.", nameof(vector));
+        }
+
+        ScoreRows(model.ItemFactors, vector, offsets, scores, stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void ScoreRows(ReadOnlySpan<float> factors, ReadOnlySpan<float> vector, ReadOnlySpan<float> offsets, Span<float> scores, int stride)
+    {
+        fixed (float* q = factors, v = vector, o = offsets, s = scores)
+        {
+            for (var i = 0; i < scores.Length; i++)
+            {
+                s[i] = PaddedRows.Dot(q + ((nint)i * stride), v, stride) + o[i];
+            }
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ScoreRows(ReadOnlySpan<float> factors, ReadOnlySpan<float> vector, Span<float> scores, int stride)
     {
@@ -85,31 +125,59 @@ internal static class Scoring
         }
     }
 
-    /// <summary>The k largest finite scores, best first (ties: lower index first).</summary>
+    /// <summary>
+    /// The k largest finite scores, best first (ties: lower index first). Once k are held, a block of 8 scores (4 where
+    /// 256-bit vectors are not accelerated) none of which beats the k-th is skipped with one comparison: most of a
+    /// catalogue is, so the scan costs a vector compare per block instead of a branch per item. Same result as item by item.
+    /// </summary>
     public static ScoredItem[] SelectTop(ReadOnlySpan<float> scores, int k)
     {
         k = Math.Min(k, scores.Length);
         Span<int> topItems = k <= 256 ? stackalloc int[k] : new int[k];
         Span<float> topScores = k <= 256 ? stackalloc float[k] : new float[k];
         var count = 0;
-        for (var i = 0; i < scores.Length; i++)
+        var i = 0;
+        for (; i < scores.Length && (count < k || k == 0); i++)
         {
-            var score = scores[i];
-            if ((count == k && !(score > topScores[k - 1])) || !float.IsFinite(score))
+            Offer(scores[i], i, topItems, topScores, ref count, k);
+        }
+
+        if (k > 0)
+        {
+            ref var first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scores);
+            if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                continue;
+                for (; i + 8 <= scores.Length; i += 8)
+                {
+                    var block = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first, (nuint)i);
+                    if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(block, System.Runtime.Intrinsics.Vector256.Create(topScores[k - 1])))
+                    {
+                        for (var j = i; j < i + 8; j++)
+                        {
+                            Offer(scores[j], j, topItems, topScores, ref count, k);
+                        }
+                    }
+                }
+            }
+            else
+            {
+                for (; i + 4 <= scores.Length; i += 4)
+                {
+                    var block = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref first, (nuint)i);
+                    if (System.Runtime.Intrinsics.Vector128.GreaterThanAny(block, System.Runtime.Intrinsics.Vector128.Create(topScores[k - 1])))
+                    {
+                        for (var j = i; j < i + 4; j++)
+                        {
+                            Offer(scores[j], j, topItems, topScores, ref count, k);
+                        }
+                    }
+                }
             }
 
-            var position = count < k ? count++ : k - 1;
-            while (position > 0 && topScores[position - 1] < score)
+            for (; i < scores.Length; i++)
             {
-                topScores[position] = topScores[position - 1];
-                topItems[position] = topItems[position - 1];
-                position--;
+                Offer(scores[i], i, topItems, topScores, ref count, k);
             }
-
-            topScores[position] = score;
-            topItems[position] = i;
         }
 
         var result = new ScoredItem[count];
@@ -119,5 +187,26 @@ internal static class Scoring
         }
 
         return result;
+    }
+
+    /// <summary>Item <paramref name="i"/> into the top k held so far, if it belongs there.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Offer(float score, int i, Span<int> topItems, Span<float> topScores, ref int count, int k)
+    {
+        if ((count == k && !(score > topScores[k - 1])) || !float.IsFinite(score))
+        {
+            return;
+        }
+
+        var position = count < k ? count++ : k - 1;
+        while (position > 0 && topScores[position - 1] < score)
+        {
+            topScores[position] = topScores[position - 1];
+            topItems[position] = topItems[position - 1];
+            position--;
+        }
+
+        topScores[position] = score;
+        topItems[position] = i;
     }
 }

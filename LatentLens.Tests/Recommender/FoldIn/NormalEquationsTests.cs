@@ -23,11 +23,20 @@ public sealed class NormalEquationsTests
         var a0 = Matrix<double>.Build.Dense(size, size, (_, _) => random.NextDouble() * 0.1);
         a0 = (a0 * a0.Transpose()) + (0.5 * Matrix<double>.Build.DenseIdentity(size));
 
-        // Through the per-thread system twice (a second fold must not see the first), then a system of its own.
-        for (var round = 0; round < 3; round++)
+        // Through the per-thread system twice (a second fold must not see the first), then a system of its own, then the
+        // per-thread system again with A₀ copied in whole (SetMatrix: no clear, the previous factor overwritten).
+        for (var round = 0; round < 4; round++)
         {
-            var system = round < 2 ? NormalEquations.Rent(size, entries) : new NormalEquations(size, entries);
-            system.AddMatrix(a0.ToRowMajorArray());
+            var system = round is < 2 or 3 ? NormalEquations.Rent(size, entries) : new NormalEquations(size, entries);
+            if (round == 3)
+            {
+                system.SetMatrix(NormalEquations.Padded(a0.ToRowMajorArray(), size));
+            }
+            else
+            {
+                system.AddMatrix(a0.ToRowMajorArray());
+            }
+
             system.AddRightHandSide(b0.ToArray());
             for (var h = 0; h < entries; h++)
             {
