@@ -222,7 +222,11 @@ internal static class RankUpdate
         TOps.Store(x0, ref a0, 0);
     }
 
-    /// <summary>The few vector operations the tiles use, one implementation per width (the JIT specialises each).</summary>
+    /// <summary>
+    /// The few vector operations the tiles use, one implementation per width (the JIT specialises each). The three structs
+    /// are the same forwards at three widths because Vector128, Vector256 and Vector512 share no public interface
+    /// (.NET 10 keeps ISimdVector internal), as in <c>SgdLanes</c>.
+    /// </summary>
     private interface IOps<TVec>
         where TVec : struct
     {
