@@ -23,7 +23,8 @@ internal static class FitBenchmark
         var warmup = Trainset.Build(RatingReaders.ReadTabSeparated(splits[0].Train, RatingReaders.MovieLens100kScale), RatingReaders.MovieLens100kScale);
         for (var w = 0; w < warmupFits; w++)
         {
-            new FunkSvd(new FunkSvdOptions { Threads = threads, Blocks = blocks }).Fit(warmup);
+            var warm = new FunkSvd(new FunkSvdOptions { Threads = threads, Blocks = blocks }).Fit(warmup);
+            RecycledArrays.GiveBack(warm.UserFactors, warm.ItemFactors);
         }
 
         foreach (var (name, trainFile, testFile) in splits)
@@ -55,6 +56,7 @@ internal static class FitBenchmark
             times.Sort();
             epochTimes.Sort();
             var predictions = Evaluator.Predict(model!, test);
+            RecycledArrays.GiveBack(model!.UserFactors, model.ItemFactors);
             yield return new SplitFit(name, trainset.Count, times[times.Count / 2], times[0], epochTimes[epochTimes.Count / 2], Accuracy.Rmse(predictions), Accuracy.Mae(predictions), threads);
         }
     }

@@ -9,7 +9,7 @@ namespace LatentLens.Tests.Recommender;
 /// <see cref="RecycledArrays"/>: what is given back comes back zeroed, for the same length only, within bounds; and a
 /// k-fold evaluation (which recycles each fold's rows into the next fold's fit) gives every fold the result it gets alone.
 /// </summary>
-[Collection(nameof(RecycledArraysTests))] // the recycler is process-wide: no other test of this class runs beside
+[Collection(nameof(RecycledArraysTests))]
 public sealed class RecycledArraysTests
 {
     [Fact]
@@ -66,3 +66,7 @@ public sealed class RecycledArraysTests
         }
     }
 }
+
+/// <summary>The recycler is process-wide and every k-fold evaluation uses it: these tests run with no other test beside them.</summary>
+[CollectionDefinition(nameof(RecycledArraysTests), DisableParallelization = true)]
+public sealed class RecycledArraysCollection;

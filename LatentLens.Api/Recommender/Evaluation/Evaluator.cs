@@ -86,7 +86,7 @@ internal static class Evaluator
             var reporting = TimeSpan.Zero;
             FactorModel model;
             double fitSeconds;
-            using (LowLatencyGc.Enter())
+            using (QuietGcFor(algorithm))
             {
                 var clock = Stopwatch.StartNew();
                 model = algorithm.Fit(trainset, split.Test, e =>
@@ -119,8 +119,18 @@ internal static class Evaluator
             progress?.FoldFinished(result);
         }
 
+        // The last fold's rows would otherwise stay kept for the life of the process.
+        RecycledArrays.Clear();
         return new EvaluationResult(algorithm.Name, algorithm.DisplayName, algorithm.Parameters, k, threshold, folds);
     }
+
+    /// <summary>
+    /// The SGD fits (funksvd, svdpp) run with no full collection mid-fit (<see cref="LowLatencyGc"/>): they are short and
+    /// allocate little. The others keep the default mode: an inverse (EASE), a Gibbs sampler (BPMF) or ALS may run for
+    /// minutes and allocate hundreds of MB, and must be free to collect the fold before's.
+    /// </summary>
+    private static LowLatencyGc.Scope QuietGcFor(IRecommenderAlgorithm algorithm) =>
+        algorithm.Name is AlgorithmFactory.FunkSvd or AlgorithmFactory.SvdPlusPlus ? LowLatencyGc.Enter() : default;
 
     public static List<TestPrediction> Predict(FactorModel model, IReadOnlyList<RawRating> test)
     {

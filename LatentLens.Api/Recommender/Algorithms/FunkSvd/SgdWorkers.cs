@@ -62,16 +62,19 @@ internal static class SgdWorkers
             }
         }
 
-        var started = new Thread[threads - 1];
-        for (var t = 1; t < threads; t++)
-        {
-            var thread = t;
-            started[t - 1] = new Thread(() => Loop(thread)) { IsBackground = true, Name = $"sgd-{thread}" };
-            started[t - 1].Start();
-        }
-
+        // Started inside the try: if a start fails, the threads already running are stopped and joined before the
+        // caller's buffers (pooled: SgdBlocks, AlignedFloats) go back to their pools.
+        var started = new List<Thread>(threads - 1);
         try
         {
+            for (var t = 1; t < threads; t++)
+            {
+                var thread = t;
+                var worker = new Thread(() => Loop(thread)) { IsBackground = true, Name = $"sgd-{thread}" };
+                worker.Start();
+                started.Add(worker);
+            }
+
             Loop(0);
         }
         finally
