@@ -11,8 +11,9 @@ namespace LatentLens.Api.Recommender.FoldIn;
 /// <c>learning_rate</c> γ and <c>epochs</c> E. |H|λ is the fixed point of the SGD the model was trained with (every rating
 /// shrinks b_u and p by λ, so at convergence Σ_h e_h z_h = |H|λ x); 1/(γE) is the ridge that stopping gradient descent
 /// after E steps of γ from zero amounts to (Ali, Kolter and Tibshirani 2019): the trained users' vectors are where the
-/// epochs left them, far from that fixed point at Surprise's defaults (1/(γE) = 10 against |H|λ = 1 for 50 ratings). SVD++ adds its implicit term from the history exactly, s = |H|^(-1/2) Σ_h y_h (the
-/// saved y_j), and serves p + s as the user's vector, as its trained users are; FunkSvd has s = 0.
+/// epochs left them, far from that fixed point at Surprise's defaults (1/(γE) = 10 against |H|λ = 1 for 50 ratings).
+/// SVD++ adds its implicit term from the history exactly, s = |H|^(-1/2) Σ_h y_h (the saved y_j), and serves p + s as
+/// the user's vector, as its trained users are; FunkSvd has s = 0.
 /// Linear in the targets t_h = r_h − μ − b_h − q_h·s: entry h's part of item i's score is t_h z_hᵀA⁻¹[0; q_i]
 /// (+ |H|^(-1/2) y_h·q_i for SVD++), as implicit's <c>explain</c> splits an ALS score.
 /// </summary>

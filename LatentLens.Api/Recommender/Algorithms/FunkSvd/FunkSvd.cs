@@ -22,12 +22,6 @@ internal sealed record FunkSvdOptions : SgdOptions
     /// <c>LATENTLENS_SIMD</c> environment variable, then to the hardware (<see cref="SgdPaths.Resolve"/>).
     /// </summary>
     internal SgdPath Path { get; init; }
-
-    /// <summary>
-    /// On the AVX-512 register path, each block of a parallel fit trains as two interleaved user streams
-    /// (<see cref="FunkSvdPairKernel"/>); false trains it with the register kernel in the block's order (tests, benchmarks).
-    /// </summary>
-    internal bool PairedBlocks { get; init; } = true;
 }
 
 /// <summary>
@@ -134,7 +128,6 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
         var (lr, reg) = ((float)Options.LearningRate, (float)Options.Regularization);
         cancellationToken.ThrowIfCancellationRequested();
         var workers = Math.Min(Options.Threads, grid);
-        var paired = Options.PairedBlocks;
         SgdWorkers.Run(workers, Options.Epochs, grid,
             (thread, _, subEpoch) =>
             {
@@ -145,7 +138,7 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
                     fixed (int* users = blocks.Users, items = blocks.Items)
                     fixed (float* values = blocks.Values, bu = userBias, bi = biases)
                     {
-                        sse[(row * grid) + column] = RunBlock(path, paired, to - from, users + from, items + from, values + from, bu, bi,
+                        sse[(row * grid) + column] = RunBlock(path, to - from, users + from, items + from, values + from, bu, bi,
                             alignedUsers.Pointer, alignedItems.Pointer, stride, mu, lr, reg);
                     }
                 }
@@ -175,8 +168,8 @@ internal sealed class FunkSvd(FunkSvdOptions options) : IRecommenderAlgorithm
     /// than <see cref="FunkSvdLanesKernel"/> on one block, docs/benchmarks.md §30.)
     /// </summary>
     private static unsafe double RunBlock(
-        SgdPath path, bool paired, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, int stride, float mu, float lr, float reg) =>
-        paired && path == SgdPath.V512 && FunkSvdPairKernel.Supports(stride)
+        SgdPath path, int n, int* users, int* items, float* values, float* bu, float* bi, float* pu, float* qi, int stride, float mu, float lr, float reg) =>
+        path == SgdPath.V512 && FunkSvdPairKernel.Supports(stride)
             ? FunkSvdPairKernel.RunBlock(stride, n, users, items, values, bu, bi, pu, qi, mu, lr, reg)
             : RunRatings(path, n, users, items, values, bu, bi, pu, qi, stride, mu, lr, reg);
 
