@@ -28,6 +28,8 @@ internal sealed class LoadedModel
         _foldIn = new(() => FoldIns.For(saved));
         _popularity = new(() => Array.ConvertAll(ItemSupport, count => (float)count));
         _trainedByHistory = FoldIns.RanksTrainedUsersByHistory(saved) ? FoldIns.For(saved) : null;
+        // By dense index, so a title costs an array read: the artifact's titles are a sorted dictionary (culture-compared keys).
+        _titles = [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t : null)];
         _searchTitles = new(() => [.. saved.Model.Items.RawIds.Select(id => saved.Titles.TryGetValue(id, out var t) ? t.ToLowerInvariant() : string.Empty)]);
     }
 
@@ -35,6 +37,7 @@ internal sealed class LoadedModel
     private readonly Lazy<int[]> _itemSupport;
     private readonly Lazy<float[]> _defaultSimilarityDivisors;
     private readonly Lazy<string[]> _searchTitles;
+    private readonly string?[] _titles;
     private readonly Lazy<IFoldIn?> _foldIn;
     private readonly Lazy<float[]> _popularity;
 
@@ -79,7 +82,7 @@ internal sealed class LoadedModel
 
     public RecommendationCache Cache { get; } = new();
 
-    public string? TitleOf(int item) => Saved.Titles.TryGetValue(Model.Items.ToRaw(item), out var title) ? title : null;
+    public string? TitleOf(int item) => _titles[item];
 
     /// <summary>
     /// The user's top k as the endpoint answers it, from the cache; what was not asked before is ranked and

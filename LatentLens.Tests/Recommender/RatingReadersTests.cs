@@ -1,3 +1,4 @@
+using System.Globalization;
 using LatentLens.Api.Recommender.Data;
 
 namespace LatentLens.Tests.Recommender;
@@ -124,6 +125,40 @@ public sealed class RatingReadersTests : IDisposable
         Assert.Equal(1, a);
         Assert.Equal("b", map.ToRaw(0));
         Assert.False(map.TryGetIndex("c", out _));
+    }
+
+    [Fact]
+    public void IdMapSpanLookupOfWholeNumberIdsAgreesWithTheDictionary()
+    {
+        // Ids that collide in a small table, the largest int, and a map that changes after its first lookup.
+        var ids = Enumerable.Range(0, 3_000).Select(i => ((i * 7_919L) % 2_147_483_647).ToString(CultureInfo.InvariantCulture)).Append("2147483647").Distinct().ToList();
+        var map = new IdMap(ids);
+        foreach (var id in ids)
+        {
+            Assert.True(map.TryGetIndex(id.AsSpan(), out var index));
+            Assert.Equal(id, map.ToRaw(index));
+        }
+
+        foreach (var absent in new[] { "2147483648", "99999999999", "007", "0x1", "-5", " 1", "", "1.0", "5", "3000000" })
+        {
+            Assert.Equal(map.TryGetIndex(absent, out _), map.TryGetIndex(absent.AsSpan(), out _));
+        }
+
+        Assert.False(map.TryGetIndex("007".AsSpan(), out _));
+        var added = map.GetOrAdd("123456789");
+        Assert.True(map.TryGetIndex("123456789".AsSpan(), out var found));
+        Assert.Equal(added, found);
+    }
+
+    [Fact]
+    public void IdMapSpanLookupOfOtherIdsUsesTheirSpelling()
+    {
+        var map = new IdMap(["007", "7", "tt0114709"]);
+        Assert.True(map.TryGetIndex("007".AsSpan(), out var padded));
+        Assert.True(map.TryGetIndex("7".AsSpan(), out var plain));
+        Assert.True(map.TryGetIndex("tt0114709".AsSpan(), out var imdb));
+        Assert.Equal([0, 1, 2], new[] { padded, plain, imdb });
+        Assert.False(map.TryGetIndex("07".AsSpan(), out _));
     }
 
     [Fact]
