@@ -13,9 +13,11 @@ LatentLens__MlrunsPath=$PWD/mlruns ASPNETCORE_URLS=$url Logging__LogLevel__Defau
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 until curl -sf -o /dev/null "$url/users/1/recommendations"; do sleep 0.2; done
-# Warm-up: both routes; every user's GET answer is then in the result cache, as a running service has it.
+# Warm-up: both routes; every user's GET answer is then in the result cache, as a running service has it. The POST
+# route takes about 15 s under load to reach its steady rate (tiered JIT of the fold-in code), hence WARM (seconds).
+warm=${WARM:-15}
 wrk -t2 -c32 -d5s -s docs/load/recommendations.lua "$url" >/dev/null
-wrk -t2 -c32 -d5s -s docs/load/foldin-histories.lua "$url" >/dev/null
+wrk -t2 -c32 -d"${warm}s" -s docs/load/foldin-histories.lua "$url" >/dev/null
 rps() { wrk -t2 -c32 -d"${seconds}s" "$@" | awk '/Requests\/sec/ {print $2} /Non-2xx/ {print "NON2XX " $0 > "/dev/stderr"}'; }
 for r in $(seq 1 "$rounds"); do
   load=$(cut -d' ' -f1 /proc/loadavg)

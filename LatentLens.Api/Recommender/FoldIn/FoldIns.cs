@@ -73,14 +73,6 @@ internal static class FoldIns
     }
 
     /// <summary>
-    /// Whether a factor model's lists come from its int8 item copy (<see cref="QuantizedRows"/>: the same list as the
-    /// exact scan, found faster): where an integer kernel runs in hardware and the catalogue is big enough to pay for
-    /// the copy.
-    /// </summary>
-    public static bool UsesQuantizedRows(FactorModel model) =>
-        QuantizedRows.IsAccelerated && model is { Factors: >= 8 } && model.Items.Count >= 1_024;
-
-    /// <summary>
     /// The top k items for a folded (or trained) user, without <paramref name="excluded"/>; every item whose
     /// <paramref name="allowed"/> entry is false is left out before the top k is taken (empty: all allowed).
     /// </summary>
@@ -88,7 +80,7 @@ internal static class FoldIns
     {
         ArgumentNullException.ThrowIfNull(foldIn);
         var n = foldIn.Saved.Model.Items.Count;
-        if (foldIn is FactorFoldIn && foldIn.Saved.Model is var model && UsesQuantizedRows(model) && user.Vector.Length == model.Stride
+        if (foldIn is FactorFoldIn && foldIn.Saved.Model is var model && QuantizedRows.Serves(model) && user.Vector.Length == model.Stride
             && QuantizedRows.For(model).Top(user.Vector, model.RankingOffsets, k, excluded, allowed) is { } top)
         {
             return top;

@@ -96,6 +96,12 @@ internal sealed class QuantizedRows
     /// <summary>Whether a hardware integer kernel runs here; the serving path uses this copy only then.</summary>
     public static bool IsAccelerated => AvxVnni.IsSupported || Avx2.IsSupported;
 
+    /// <summary>
+    /// Whether <paramref name="model"/>'s lists come from its int8 copy (the same list as the exact scan, found faster):
+    /// where an integer kernel runs in hardware and the catalogue is big enough to pay for the copy.
+    /// </summary>
+    public static bool Serves(FactorModel model) => IsAccelerated && model is { Factors: >= 8 } && model.Items.Count >= 1_024;
+
     private static readonly ConditionalWeakTable<FactorModel, QuantizedRows> Cache = [];
 
     /// <summary>The copy of <paramref name="model"/>, made once per model (the model's item factors must not change after).</summary>
@@ -163,8 +169,7 @@ internal sealed class QuantizedRows
         }
 
         // The k-th best lower bound: at least k items score at least this much, so no item whose upper bound is below it can be in the top k.
-        var lows = Scoring.SelectTop(low, k);
-        var threshold = lows.Length == Math.Min(k, n) && lows.Length > 0 ? lows[^1].Score : float.NegativeInfinity;
+        var threshold = Scoring.KthLargest(low, Math.Min(k, n));
         var candidates = buffers.Candidates;
         var count = Candidates(high, threshold, candidates);
         var exact = buffers.Exact;
@@ -368,9 +373,6 @@ internal sealed class QuantizedRows
 
         return Vector256.Sum(a0);
     }
-
-    /// <summary>The int8 row of item <paramref name="item"/> (tests).</summary>
-    internal ReadOnlySpan<sbyte> Row(int item) => _rows.AsSpan(item * Width, Width);
 
     private sealed class Buffers
     {

@@ -21,6 +21,13 @@ internal static class Ranker
         var model = saved.Model;
         var vector = model.Factors == 0 ? ReadOnlySpan<float>.Empty : model.UserFactors.AsSpan(user * model.Stride, model.Stride);
         var excluded = excludeRated ? saved.RatedBy(user) : ReadOnlySpan<int>.Empty;
+        if (QuantizedRows.Serves(model) && vector.Length == model.Stride
+            && QuantizedRows.For(model).Top(vector, model.RankingOffsets, k, excluded, default) is { } top)
+        {
+            // The same list as the exact scan below, found from the int8 copy.
+            return top;
+        }
+
         return Scoring.TopK(model, vector, model.RankingOffsets, excluded, k);
     }
 

@@ -135,6 +135,32 @@ internal static class Scoring
         k = Math.Min(k, scores.Length);
         Span<int> topItems = k <= 256 ? stackalloc int[k] : new int[k];
         Span<float> topScores = k <= 256 ? stackalloc float[k] : new float[k];
+        var count = SelectInto(scores, k, topItems, topScores);
+        var result = new ScoredItem[count];
+        for (var j = 0; j < count; j++)
+        {
+            result[j] = new ScoredItem(topItems[j], topScores[j]);
+        }
+
+        return result;
+    }
+
+    /// <summary>The k-th largest finite score (<see cref="SelectTop"/>'s last), or −∞ when fewer than k are finite; allocates nothing.</summary>
+    public static float KthLargest(ReadOnlySpan<float> scores, int k)
+    {
+        if (k <= 0 || k > scores.Length)
+        {
+            return float.NegativeInfinity;
+        }
+
+        Span<int> topItems = k <= 256 ? stackalloc int[k] : new int[k];
+        Span<float> topScores = k <= 256 ? stackalloc float[k] : new float[k];
+        return SelectInto(scores, k, topItems, topScores) == k ? topScores[k - 1] : float.NegativeInfinity;
+    }
+
+    /// <summary>The top k (k ≤ the length) into the two spans, best first; the count found.</summary>
+    private static int SelectInto(ReadOnlySpan<float> scores, int k, Span<int> topItems, Span<float> topScores)
+    {
         var count = 0;
         var i = 0;
         for (; i < scores.Length && (count < k || k == 0); i++)
@@ -180,13 +206,7 @@ internal static class Scoring
             }
         }
 
-        var result = new ScoredItem[count];
-        for (var j = 0; j < count; j++)
-        {
-            result[j] = new ScoredItem(topItems[j], topScores[j]);
-        }
-
-        return result;
+        return count;
     }
 
     /// <summary>Item <paramref name="i"/> into the top k held so far, if it belongs there.</summary>
