@@ -124,14 +124,15 @@ internal sealed class IdMap
 
     private long[] BuildNumeric()
     {
+        var count = _toRaw.Count;
         var size = 16;
-        while (size < _toRaw.Count * 2)
+        while (size < count * 2)
         {
             size *= 2;
         }
 
         var table = new long[size];
-        for (var i = 0; i < _toRaw.Count; i++)
+        for (var i = 0; i < count; i++)
         {
             if (!TryCanonical(_toRaw[i], out var id))
             {
@@ -148,8 +149,13 @@ internal sealed class IdMap
             table[slot] = ((long)id << 32) | (uint)(i + 1);
         }
 
-        // Published whole: a reader sees either null (and builds its own) or a finished table.
-        Volatile.Write(ref _numeric, table);
+        // Published whole: a reader sees either null (and builds its own) or a finished table; not published when an id
+        // was added meanwhile (the map is read-only once shared, but a stale table must never outlive an add).
+        if (_toRaw.Count == count)
+        {
+            Volatile.Write(ref _numeric, table);
+        }
+
         return table;
     }
 

@@ -22,7 +22,7 @@ namespace LatentLens.Api.Recommender.Ranking;
 /// elsewhere (ARM64, old x64) the exact scan is kept. The portable kernel gives the same integers and is what the
 /// tests compare the hardware ones with.
 /// </remarks>
-internal sealed class QuantizedRows
+internal sealed partial class QuantizedRows
 {
     // The user's vector is rounded to integers in [-63, 63] and sent to the byte kernels offset by 64 (0..127):
     // unsigned × signed byte products then sum in pairs without saturating a 16-bit lane (2 × 127 × 127 < 2¹⁵).
@@ -82,11 +82,19 @@ internal sealed class QuantizedRows
             _scale[i] = scale;
             _rowSum[i] = sum;
             _error[i] = MathF.BitIncrement((float)Math.Sqrt(error));
-            _norm[i] = MathF.BitIncrement((float)Math.Sqrt(norm));
+            // A row too large or too small for the approximation's floats to stay normal gets an infinite bound:
+            // it is always rescored and never sets the threshold.
+            _norm[i] = scale == 0 || InRange(scale) ? MathF.BitIncrement((float)Math.Sqrt(norm)) : float.PositiveInfinity;
         }
     }
 
     public FactorModel Model { get; }
+
+    // Scales and steps in [2⁻⁴⁰, 2⁴⁰] keep scale · step, the approximation and ‖q‖‖v‖ normal and finite in float.
+    private static readonly float Smallest = MathF.ScaleB(1, -40);
+    private static readonly float Largest = MathF.ScaleB(1, 40);
+
+    private static bool InRange(float scale) => scale >= Smallest && scale <= Largest;
 
     public int Factors { get; }
 
@@ -107,22 +115,19 @@ internal sealed class QuantizedRows
     /// <summary>The copy of <paramref name="model"/>, made once per model (the model's item factors must not change after).</summary>
     public static QuantizedRows For(FactorModel model) => Cache.GetValue(model, m => new QuantizedRows(m));
 
-    /// <summary>Which integer kernel computes the approximate dots.</summary>
-    internal enum Kernel
-    {
-        Best,
-        Vnni,
-        Avx2,
-        Portable,
-    }
-
     /// <summary>
     /// The top k of q_i · <paramref name="vector"/> + <paramref name="offsets"/>[i] over the items not in <paramref name="excluded"/>
     /// and allowed by <paramref name="allowed"/> (empty: all), exactly as <see cref="Scoring.ScoreAll(FactorModel, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
     /// followed by <see cref="Scoring.SelectTop"/> ranks them; null when the vector is not finite or the bounds could
     /// overflow (the caller then scans exactly).
     /// </summary>
-    public ScoredItem[]? Top(ReadOnlySpan<float> vector, ReadOnlySpan<float> offsets, int k, ReadOnlySpan<int> excluded, ReadOnlySpan<bool> allowed, Kernel kernel = Kernel.Best)
+    public ScoredItem[]? Top(ReadOnlySpan<float> vector, ReadOnlySpan<float> offsets, int k, ReadOnlySpan<int> excluded, ReadOnlySpan<bool> allowed, Kernel kernel = Kernel.Best) =>
+        Top(vector, offsets, k, excluded, allowed, kernel, null);
+
+    /// <summary>Every item's bounds before exclusions, as <see cref="Top(ReadOnlySpan{float}, ReadOnlySpan{float}, int, ReadOnlySpan{int}, ReadOnlySpan{bool}, Kernel)"/> computes them (tests: low ≤ exact ≤ high).</summary>
+    internal delegate void BoundsSeen(ReadOnlySpan<float> low, ReadOnlySpan<float> high);
+
+    internal ScoredItem[]? Top(ReadOnlySpan<float> vector, ReadOnlySpan<float> offsets, int k, ReadOnlySpan<int> excluded, ReadOnlySpan<bool> allowed, Kernel kernel, BoundsSeen? bounds)
     {
         var n = Model.Items.Count;
         var stride = Model.Stride;
@@ -131,10 +136,16 @@ internal sealed class QuantizedRows
             throw new ArgumentException($"A vector of {stride} floats and {n} offsets are needed; got {vector.Length} and {offsets.Length}.");
         }
 
+        // The exact scan reads the vector's padding too: it must be zero for the copy (which has none) to stand for it.
+        if (k <= 0 || vector[Factors..].ContainsAnyExcept(0f))
+        {
+            return null;
+        }
+
         var buffers = _buffers ??= new Buffers();
         buffers.Ensure(n, Width);
         var levels = buffers.Levels.AsSpan(0, Width);
-        if (!Quantize(vector[..Factors], levels, out var step, out var vectorNorm, out var vectorError))
+        if (!Quantize(vector[..Factors], levels, out var step, out var vectorNorm, out var vectorError) || !InRange(step))
         {
             return null;
         }
@@ -152,6 +163,11 @@ internal sealed class QuantizedRows
         var low = buffers.Low.AsSpan(0, n);
         var high = buffers.High.AsSpan(0, n);
         Approximate(levels, step, offsets, onError, onNorm, low, high, kernel);
+        if (bounds is not null)
+        {
+            bounds(low, high);
+        }
+
         foreach (var item in excluded)
         {
             low[item] = high[item] = float.NegativeInfinity;
@@ -181,7 +197,14 @@ internal sealed class QuantizedRows
                 {
                     // The expression of Scoring.ScoreRows, so the float is the same.
                     var item = candidates[c];
-                    exact[c] = PaddedRows.Dot(q + ((nint)item * stride), v, stride) + offsets[item];
+                    var score = PaddedRows.Dot(q + ((nint)item * stride), v, stride) + offsets[item];
+                    if (!float.IsFinite(score) && float.IsFinite(low[item]))
+                    {
+                        // It counted towards the threshold but the exact scan skips it (an overflow): scan exactly.
+                        return null;
+                    }
+
+                    exact[c] = score;
                 }
             }
         }
@@ -207,11 +230,11 @@ internal sealed class QuantizedRows
             ref var high0 = ref MemoryMarshal.GetReference(high);
             for (; i + 8 <= high.Length; i += 8)
             {
-                if (Vector256.GreaterThanOrEqualAny(Vector256.LoadUnsafe(ref high0, (nuint)i), floor))
+                if (!Vector256.LessThanAll(Vector256.LoadUnsafe(ref high0, (nuint)i), floor))
                 {
                     for (var j = i; j < i + 8; j++)
                     {
-                        if (high[j] >= threshold && high[j] > float.NegativeInfinity)
+                        if (IsCandidate(high[j], threshold))
                         {
                             candidates[count++] = j;
                         }
@@ -222,7 +245,7 @@ internal sealed class QuantizedRows
 
         for (; i < high.Length; i++)
         {
-            if (high[i] >= threshold && high[i] > float.NegativeInfinity)
+            if (IsCandidate(high[i], threshold))
             {
                 candidates[count++] = i;
             }
@@ -230,6 +253,9 @@ internal sealed class QuantizedRows
 
         return count;
     }
+
+    // Not below the threshold (a NaN bound — ∞ · 0 — is rescored rather than trusted), and not left out (−∞).
+    private static bool IsCandidate(float high, float threshold) => !(high < threshold) && high != float.NegativeInfinity;
 
     /// <summary>
     /// Rounds <paramref name="vector"/> to integers in [−63, 63] times a step, stored offset by 64; false when it is not finite or zero.
@@ -274,7 +300,7 @@ internal sealed class QuantizedRows
     {
         var n = low.Length;
         var width = Width;
-        kernel = kernel != Kernel.Best ? kernel : AvxVnni.IsSupported ? Kernel.Vnni : Avx2.IsSupported ? Kernel.Avx2 : Kernel.Portable;
+        kernel = Resolve(kernel);
         var dots = MemoryMarshal.Cast<float, int>(low);
         fixed (sbyte* rows = _rows)
         fixed (byte* v = levels)
@@ -293,6 +319,8 @@ internal sealed class QuantizedRows
 
         // Then, for every item at once: Σ q8 · (levels − 64), exact in int (|·| ≤ 127 · 63 · width); the approximate score
         // scale · step · that + offset; its bound; the two ends. Elementwise, so the vector width does not change a float.
+        // An absolute term for the subnormal range, where relative bounds say nothing.
+        var floor = (Model.Stride + 8) * float.Epsilon;
         var i0 = 0;
         if (Vector256.IsHardwareAccelerated)
         {
@@ -310,7 +338,7 @@ internal sealed class QuantizedRows
                 var offset = Vector256.LoadUnsafe(ref offset0, at);
                 var approximate = (Vector256.LoadUnsafe(ref scale0, at) * step * dot) + offset;
                 var bound = (Vector256.LoadUnsafe(ref error0, at) * onError) + (Vector256.LoadUnsafe(ref norm0, at) * onNorm)
-                    + ((Vector256.Abs(approximate) + Vector256.Abs(offset)) * (8 * Unit));
+                    + ((Vector256.Abs(approximate) + Vector256.Abs(offset)) * (8 * Unit)) + Vector256.Create(floor);
                 (approximate - bound).AsInt32().StoreUnsafe(ref dot0, at);
                 (approximate + bound).StoreUnsafe(ref high0, at);
             }
@@ -321,57 +349,10 @@ internal sealed class QuantizedRows
             var dot = (float)(dots[i] - (_rowSum[i] * VectorOffset));
             var offset = offsets[i];
             var approximate = (_scale[i] * step * dot) + offset;
-            var bound = (_error[i] * onError) + (_norm[i] * onNorm) + ((MathF.Abs(approximate) + MathF.Abs(offset)) * (8 * Unit));
+            var bound = (_error[i] * onError) + (_norm[i] * onNorm) + ((MathF.Abs(approximate) + MathF.Abs(offset)) * (8 * Unit)) + floor;
             low[i] = approximate - bound;
             high[i] = approximate + bound;
         }
-    }
-
-    /// <summary>Σ row[f] · v[f] over <paramref name="width"/> bytes (signed × unsigned), in plain integer arithmetic.</summary>
-    internal static unsafe int DotPortable(sbyte* row, byte* v, int width)
-    {
-        var sum = 0;
-        for (var f = 0; f < width; f++)
-        {
-            sum += row[f] * v[f];
-        }
-
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe int DotVnni(sbyte* row, byte* v, int width)
-    {
-        var a0 = Vector256<int>.Zero;
-        var a1 = Vector256<int>.Zero;
-        var f = 0;
-        for (; f + 64 <= width; f += 64)
-        {
-            a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.Load(v + f), Vector256.Load(row + f));
-            a1 = AvxVnni.MultiplyWideningAndAdd(a1, Vector256.Load(v + f + 32), Vector256.Load(row + f + 32));
-        }
-
-        if (f < width)
-        {
-            a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.Load(v + f), Vector256.Load(row + f));
-        }
-
-        return Vector256.Sum(a0 + a1);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static unsafe int DotAvx2(sbyte* row, byte* v, int width)
-    {
-        var ones = Vector256.Create((short)1);
-        var a0 = Vector256<int>.Zero;
-        for (var f = 0; f < width; f += 32)
-        {
-            // Pairs of unsigned 7-bit × signed 8-bit products: at most 2 × 127 × 127, no 16-bit saturation.
-            var pairs = Avx2.MultiplyAddAdjacent(Vector256.Load(v + f), Vector256.Load(row + f));
-            a0 += Avx2.MultiplyAddAdjacent(pairs, ones);
-        }
-
-        return Vector256.Sum(a0);
     }
 
     private sealed class Buffers

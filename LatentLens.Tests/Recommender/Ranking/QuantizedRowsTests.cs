@@ -34,7 +34,7 @@ public sealed class QuantizedRowsTests
     [MemberData(nameof(Kernels))]
     public unsafe void EveryKernelGivesThePortableIntegers(string name)
     {
-        var kernel = Enum.Parse<QuantizedRows.Kernel>(name);
+        var kernel = QuantizedRows.Resolve(Enum.Parse<QuantizedRows.Kernel>(name));
         var random = new Random(5);
         foreach (var width in new[] { 32, 64, 96, 128, 160 })
         {
@@ -166,6 +166,109 @@ public sealed class QuantizedRowsTests
         Assert.Equal([0, 10, 20, 30, 40, 50, 60, 70, 80, 90], got!.Select(s => s.Item));
     }
 
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void EveryExactScoreLiesWithinItsBounds(string name)
+    {
+        // Rows and vectors that quantize (almost) exactly, so the Cauchy–Schwarz terms are tiny and what the bound must
+        // still cover is the float rounding of the exact sum and of the approximation: a bound without it fails here.
+        var kernel = Enum.Parse<QuantizedRows.Kernel>(name);
+        var random = new Random(7);
+        foreach (var (factors, offset) in new[] { (64, 0f), (256, 3f), (512, 1024f), (100, 65536f), (33, 1e6f) })
+        {
+            const int items = 1_200;
+            var stride = FactorLayout.StrideFor(factors);
+            var scale = 1f + (random.Next(1 << 16) / 65536f);
+            var itemFactors = new float[items * stride];
+            for (var i = 0; i < items; i++)
+            {
+                for (var f = 0; f < factors; f++)
+                {
+                    itemFactors[(i * stride) + f] = scale * (f == 0 ? 127 : random.Next(-127, 128)) * (i % 2 == 0 ? 1f : 1f + 1e-6f);
+                }
+            }
+
+            var model = new FactorModel(
+                "test", new IdMap(["u"]), new IdMap(Enumerable.Range(0, items).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                new RatingScale(1, 5), 3, [0f], Enumerable.Repeat(offset, items).ToArray(), factors, stride, new float[stride], itemFactors);
+            var rows = QuantizedRows.For(model);
+            var exact = new float[items];
+            for (var trial = 0; trial < 10; trial++)
+            {
+                var step = MathF.ScaleB(1f + (random.Next(1 << 16) / 65536f), -10);
+                var vector = new float[stride];
+                for (var f = 0; f < factors; f++)
+                {
+                    vector[f] = step * (f == 1 ? 63 : random.Next(-63, 64));
+                }
+
+                Scoring.ScoreAll(model, vector, model.RankingOffsets, exact);
+                var checkedItems = 0;
+                rows.Top(vector, model.RankingOffsets, 10, [], [], kernel, (low, high) =>
+                {
+                    for (var i = 0; i < items; i++)
+                    {
+                        Assert.True(low[i] <= exact[i] && exact[i] <= high[i], $"item {i}: {low[i]} <= {exact[i]} <= {high[i]}");
+                        checkedItems++;
+                    }
+                });
+                Assert.Equal(items, checkedItems);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("overflow")]
+    [InlineData("scale-times-step-overflows")]
+    [InlineData("underflow")]
+    [InlineData("huge-offsets")]
+    public void ExtremeMagnitudesGiveTheExactListOrLeaveItToTheExactScan(string name)
+    {
+        // The review's cases: an exact score that overflows while its bound does not, ∞ · 0 in the approximation,
+        // subnormal scores; each must come back as the exact scan's list (or null: the caller then scans exactly).
+        var (rows, bias, vector) = name switch
+        {
+            "overflow" => (new[] { new[] { 2e38f, -2e38f }, new[] { -1e33f, 0f } }, new[] { 0f, 0f }, new[] { 2f, 2f }),
+            "scale-times-step-overflows" => (new[] { new[] { 1e36f, 0f }, new[] { 0f, 0f } }, new[] { 1f, 0f }, new[] { 0f, 1e13f }),
+            "underflow" => (new[] { new[] { 127 * MathF.ScaleB(1, -80), 0f }, new[] { 0f, 127 * MathF.ScaleB(1, -78) } }, new[] { 0f, 0f }, new[] { 63 * MathF.ScaleB(1, -71), MathF.ScaleB(1, -71) }),
+            _ => (new[] { new[] { 1f, 0f }, new[] { 0f, 1f } }, new[] { 3e38f, -3e38f }, new[] { 1f, 1f }),
+        };
+        var stride = FactorLayout.StrideFor(8);
+        var itemFactors = new float[rows.Length * stride];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i].CopyTo(itemFactors.AsSpan(i * stride));
+        }
+
+        var model = new FactorModel("test", new IdMap(["u"]), new IdMap(["0", "1"]), new RatingScale(1, 5), 3, [0f], bias, 8, stride, new float[stride], itemFactors);
+        var v = new float[stride];
+        vector.CopyTo(v, 0);
+        foreach (var kernel in new[] { QuantizedRows.Kernel.Portable, QuantizedRows.Kernel.Best })
+        {
+            foreach (var k in new[] { 1, 2 })
+            {
+                var got = QuantizedRows.For(model).Top(v, model.RankingOffsets, k, [], [], kernel);
+                if (got is not null)
+                {
+                    Assert.Equal(Exact(model, v, k, [], []), got);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void KthLargestIsSelectTopsLastOrMinusInfinity()
+    {
+        float[] scores = [3f, float.NaN, 5f, float.NegativeInfinity, 1f, 5f];
+        Assert.Equal(5f, Scoring.KthLargest(scores, 1));
+        Assert.Equal(5f, Scoring.KthLargest(scores, 2));
+        Assert.Equal(3f, Scoring.KthLargest(scores, 3));
+        Assert.Equal(1f, Scoring.KthLargest(scores, 4));
+        Assert.Equal(float.NegativeInfinity, Scoring.KthLargest(scores, 5));
+        Assert.Equal(float.NegativeInfinity, Scoring.KthLargest(scores, 7));
+        Assert.Equal(float.NegativeInfinity, Scoring.KthLargest(scores, 0));
+    }
+
     [Fact]
     public void LeavesVectorsItCannotBoundToTheExactScan()
     {
@@ -175,6 +278,14 @@ public sealed class QuantizedRowsTests
         nan[2] = float.NaN;
         Assert.Null(rows.Top(nan, model.RankingOffsets, 5, [], []));
         Assert.Null(rows.Top(new float[model.Stride], model.RankingOffsets, 5, [], []));
+        if (model.Stride > 8)
+        {
+            // Padding the exact scan would read and the int8 copy does not have.
+            var padded = new float[model.Stride];
+            padded[0] = 1;
+            padded[^1] = 1;
+            Assert.Null(rows.Top(padded, model.RankingOffsets, 5, [], []));
+        }
     }
 
     private static ScoredItem[] Exact(FactorModel model, float[] vector, int k, int[] excluded, bool[] allowed)
