@@ -133,6 +133,11 @@ internal static class Scoring
     public static ScoredItem[] SelectTop(ReadOnlySpan<float> scores, int k)
     {
         k = Math.Min(k, scores.Length);
+        if (k <= 0)
+        {
+            return [];
+        }
+
         Span<int> topItems = k <= 256 ? stackalloc int[k] : new int[k];
         Span<float> topScores = k <= 256 ? stackalloc float[k] : new float[k];
         var count = SelectInto(scores, k, topItems, topScores);
@@ -163,7 +168,7 @@ internal static class Scoring
     {
         var count = 0;
         var i = 0;
-        for (; i < scores.Length && (count < k || k == 0); i++)
+        for (; i < scores.Length && count < k; i++)
         {
             Offer(scores[i], i, topItems, topScores, ref count, k);
         }

@@ -267,6 +267,8 @@ public sealed class QuantizedRowsTests
         Assert.Equal(float.NegativeInfinity, Scoring.KthLargest(scores, 5));
         Assert.Equal(float.NegativeInfinity, Scoring.KthLargest(scores, 7));
         Assert.Equal(float.NegativeInfinity, Scoring.KthLargest(scores, 0));
+        Assert.Empty(Scoring.SelectTop(scores, 0));
+        Assert.Empty(Scoring.SelectTop(scores, -1));
     }
 
     [Fact]
