@@ -89,22 +89,7 @@ internal static class FoldIns
         var scores = _scores is { } buffer && buffer.Length >= n ? buffer : _scores = new float[n];
         var span = scores.AsSpan(0, n);
         foldIn.Score(user, span);
-        foreach (var item in excluded)
-        {
-            span[item] = float.NegativeInfinity;
-        }
-
-        if (!allowed.IsEmpty)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                if (!allowed[i])
-                {
-                    span[i] = float.NegativeInfinity;
-                }
-            }
-        }
-
+        Scoring.LeaveOut(span, excluded, allowed);
         return Scoring.SelectTop(span, k);
     }
 }

@@ -31,6 +31,12 @@ internal sealed partial class QuantizedRows
 
     private const float Unit = 1f / (1 << 24);
 
+    // Scales and steps in [2⁻⁴⁰, 2⁴⁰] keep scale · step, the approximation and ‖q‖‖v‖ normal and finite in float.
+    private static readonly float Smallest = MathF.ScaleB(1, -40);
+    private static readonly float Largest = MathF.ScaleB(1, 40);
+
+    private static readonly ConditionalWeakTable<FactorModel, QuantizedRows> Cache = [];
+
     private readonly sbyte[] _rows;
     private readonly float[] _scale;
     private readonly int[] _rowSum;
@@ -41,7 +47,6 @@ internal sealed partial class QuantizedRows
 
     [ThreadStatic]
     private static Buffers? _buffers;
-
 
     private QuantizedRows(FactorModel model)
     {
@@ -90,12 +95,6 @@ internal sealed partial class QuantizedRows
 
     public FactorModel Model { get; }
 
-    // Scales and steps in [2⁻⁴⁰, 2⁴⁰] keep scale · step, the approximation and ‖q‖‖v‖ normal and finite in float.
-    private static readonly float Smallest = MathF.ScaleB(1, -40);
-    private static readonly float Largest = MathF.ScaleB(1, 40);
-
-    private static bool InRange(float scale) => scale >= Smallest && scale <= Largest;
-
     public int Factors { get; }
 
     /// <summary>Bytes per int8 row: the factor count rounded up to a 32-byte vector, zero-padded.</summary>
@@ -110,7 +109,7 @@ internal sealed partial class QuantizedRows
     /// </summary>
     public static bool Serves(FactorModel model) => IsAccelerated && model is { Factors: >= 8 } && model.Items.Count >= 1_024;
 
-    private static readonly ConditionalWeakTable<FactorModel, QuantizedRows> Cache = [];
+    private static bool InRange(float scale) => scale >= Smallest && scale <= Largest;
 
     /// <summary>The copy of <paramref name="model"/>, made once per model (the model's item factors must not change after).</summary>
     public static QuantizedRows For(FactorModel model) => Cache.GetValue(model, m => new QuantizedRows(m));
@@ -168,21 +167,8 @@ internal sealed partial class QuantizedRows
             bounds(low, high);
         }
 
-        foreach (var item in excluded)
-        {
-            low[item] = high[item] = float.NegativeInfinity;
-        }
-
-        if (!allowed.IsEmpty)
-        {
-            for (var i = 0; i < n; i++)
-            {
-                if (!allowed[i])
-                {
-                    low[i] = high[i] = float.NegativeInfinity;
-                }
-            }
-        }
+        Scoring.LeaveOut(low, excluded, allowed);
+        Scoring.LeaveOut(high, excluded, allowed);
 
         // The k-th best lower bound: at least k items score at least this much, so no item whose upper bound is below it can be in the top k.
         var threshold = Scoring.KthLargest(low, Math.Min(k, n));

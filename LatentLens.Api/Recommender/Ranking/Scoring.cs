@@ -40,17 +40,36 @@ internal static class Scoring
             System.Numerics.Tensors.TensorPrimitives.Divide(span, itemDivisor, span);
         }
 
-        foreach (var item in excluded)
-        {
-            span[item] = float.NegativeInfinity;
-        }
-
+        LeaveOut(span, excluded, default);
         if ((uint)skipItem < (uint)n)
         {
             span[skipItem] = float.NegativeInfinity;
         }
 
         return SelectTop(span, k);
+    }
+
+    /// <summary>
+    /// Sets the score of every item in <paramref name="excluded"/>, and of every item whose <paramref name="allowed"/> entry
+    /// is false (empty: all allowed), to −∞, which <see cref="SelectTop"/> never takes.
+    /// </summary>
+    public static void LeaveOut(Span<float> scores, ReadOnlySpan<int> excluded, ReadOnlySpan<bool> allowed)
+    {
+        foreach (var item in excluded)
+        {
+            scores[item] = float.NegativeInfinity;
+        }
+
+        if (!allowed.IsEmpty)
+        {
+            for (var i = 0; i < scores.Length; i++)
+            {
+                if (!allowed[i])
+                {
+                    scores[i] = float.NegativeInfinity;
+                }
+            }
+        }
     }
 
     /// <summary>scores[i] = q_i · v for every item i (zero when the model has no factors).</summary>
@@ -173,42 +192,39 @@ internal static class Scoring
             Offer(scores[i], i, topItems, topScores, ref count, k);
         }
 
-        if (k > 0)
+        ref var first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scores);
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
         {
-            ref var first = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(scores);
-            if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= scores.Length; i += 8)
             {
-                for (; i + 8 <= scores.Length; i += 8)
+                var block = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first, (nuint)i);
+                if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(block, System.Runtime.Intrinsics.Vector256.Create(topScores[k - 1])))
                 {
-                    var block = System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref first, (nuint)i);
-                    if (System.Runtime.Intrinsics.Vector256.GreaterThanAny(block, System.Runtime.Intrinsics.Vector256.Create(topScores[k - 1])))
+                    for (var j = i; j < i + 8; j++)
                     {
-                        for (var j = i; j < i + 8; j++)
-                        {
-                            Offer(scores[j], j, topItems, topScores, ref count, k);
-                        }
+                        Offer(scores[j], j, topItems, topScores, ref count, k);
                     }
                 }
             }
-            else
+        }
+        else
+        {
+            for (; i + 4 <= scores.Length; i += 4)
             {
-                for (; i + 4 <= scores.Length; i += 4)
+                var block = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref first, (nuint)i);
+                if (System.Runtime.Intrinsics.Vector128.GreaterThanAny(block, System.Runtime.Intrinsics.Vector128.Create(topScores[k - 1])))
                 {
-                    var block = System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref first, (nuint)i);
-                    if (System.Runtime.Intrinsics.Vector128.GreaterThanAny(block, System.Runtime.Intrinsics.Vector128.Create(topScores[k - 1])))
+                    for (var j = i; j < i + 4; j++)
                     {
-                        for (var j = i; j < i + 4; j++)
-                        {
-                            Offer(scores[j], j, topItems, topScores, ref count, k);
-                        }
+                        Offer(scores[j], j, topItems, topScores, ref count, k);
                     }
                 }
             }
+        }
 
-            for (; i < scores.Length; i++)
-            {
-                Offer(scores[i], i, topItems, topScores, ref count, k);
-            }
+        for (; i < scores.Length; i++)
+        {
+            Offer(scores[i], i, topItems, topScores, ref count, k);
         }
 
         return count;

@@ -1,5 +1,7 @@
 using System.Runtime.Intrinsics.X86;
+using LatentLens.Api.Recommender.Algorithms;
 using LatentLens.Api.Recommender.Data;
+using LatentLens.Api.Recommender.FoldIn;
 using LatentLens.Api.Recommender.Models;
 using LatentLens.Api.Recommender.Numerics;
 using LatentLens.Api.Recommender.Ranking;
@@ -140,6 +142,43 @@ public sealed class QuantizedRowsTests
 
             Assert.Equal(Exact(model, vector, 10, [], []), rows.Top(vector, model.RankingOffsets, 10, [], [], kernel));
         }
+    }
+
+    [Fact]
+    public void TrainedAndFoldedUsersOfAServedModelGetTheExactScansLists()
+    {
+        // The two callers (Ranker.Recommend for trained users, FoldIns.Recommend for folded ones) on a model the int8
+        // copy serves where the hardware allows (1,200 items, 16 factors): their lists against the exact path's.
+        var random = new Random(21);
+        var ratings = new List<RawRating>();
+        for (var u = 0; u < 60; u++)
+        {
+            foreach (var i in Enumerable.Range(0, 1_200).Where(_ => random.Next(20) == 0))
+            {
+                ratings.Add(new RawRating($"u{u}", $"{i}", random.Next(1, 6), 0));
+            }
+        }
+
+        var trainset = Trainset.Build(ratings, new RatingScale(1, 5));
+        var saved = SavedModel.From(new PureSvd(new PureSvdOptions { Factors = 16 }).Fit(trainset), trainset, new Dictionary<string, string>(), new Dictionary<string, string>());
+        var model = saved.Model;
+        Assert.True(model.Items.Count >= 1_024);
+        Assert.Equal(QuantizedRows.IsAccelerated, QuantizedRows.Serves(model));
+        for (var u = 0; u < model.Users.Count; u++)
+        {
+            var vector = model.UserFactors.AsSpan(u * model.Stride, model.Stride).ToArray();
+            Assert.Equal(Scoring.TopK(model, vector, model.RankingOffsets, saved.RatedBy(u), 10), Ranker.Recommend(saved, u, 10, excludeRated: true));
+        }
+
+        var foldIn = FoldIns.For(saved)!;
+        var allowed = Enumerable.Range(0, model.Items.Count).Select(i => i % 3 != 0).ToArray();
+        var history = Enumerable.Range(0, 30).Select(h => new HistoryEntry(h * 37, 4f)).ToArray();
+        var user = foldIn.Fold(history);
+        var scores = new float[model.Items.Count];
+        foldIn.Score(user, scores);
+        var excluded = history.Select(h => h.Item).ToArray();
+        Scoring.LeaveOut(scores, excluded, allowed);
+        Assert.Equal(Scoring.SelectTop(scores, 10), FoldIns.Recommend(foldIn, user, 10, excluded, allowed));
     }
 
     [Fact]
